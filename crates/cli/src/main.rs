@@ -1,0 +1,2 @@
+//! The `panoptes` binary.
+fn main() {}

@@ -1,0 +1,1 @@
+//! Recorded drive formats, nuScenes reader and frame-set synchronization.

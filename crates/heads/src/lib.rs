@@ -1,0 +1,1 @@
+//! Head decoders (detection, segmentation, depth, pose) over plain ndarray outputs.

@@ -1,0 +1,1 @@
+//! Panoptes: surround-view camera perception engine (public facade).

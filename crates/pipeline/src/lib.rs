@@ -1,0 +1,1 @@
+//! Replay pipeline: stages, sinks and reports.

@@ -1,0 +1,1 @@
+//! Image decode, resize/letterbox and normalisation into a preallocated NCHW batch.

@@ -1,0 +1,1 @@
+//! Camera models (pinhole, Kannala-Brandt fisheye), calibration and projection.

@@ -1,0 +1,1 @@
+//! ONNX Runtime loading, execution targets, model manifests and batched inference.
