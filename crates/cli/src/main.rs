@@ -1,2 +1,56 @@
-//! The `panoptes` binary.
-fn main() {}
+//! The `panoptes` binary: surround-view camera perception from the command line.
+
+mod commands;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Panoptes: batched multi-camera, multi-task perception with ONNX Runtime.
+#[derive(Debug, Parser)]
+#[command(name = "panoptes", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Show the ONNX Runtime library, its execution providers and this CPU's features.
+    Doctor(commands::doctor::Args),
+    /// Print a model's inputs and outputs and, for a manifest, how each head reads them.
+    Inspect(commands::inspect::Args),
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("PANOPTES_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Doctor(args) => commands::doctor::run(args),
+        Command::Inspect(args) => commands::inspect::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("panoptes: {}", one_line(&error));
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The error and its causes on one line, as the CLI contract asks.
+fn one_line(error: &anyhow::Error) -> String {
+    error
+        .chain()
+        .map(|cause| cause.to_string().replace('\n', " "))
+        .collect::<Vec<_>>()
+        .join(": ")
+}

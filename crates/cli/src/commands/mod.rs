@@ -1,0 +1,4 @@
+//! One module per subcommand: an `Args` struct (clap) and `run(Args) -> anyhow::Result<()>`.
+
+pub mod doctor;
+pub mod inspect;
