@@ -1,0 +1,156 @@
+//! The pre-processor: a preallocated NCHW batch filled per camera in parallel.
+
+use ndarray::{s, Array4, ArrayView4};
+use rayon::prelude::*;
+
+use crate::resize::{resize_into, Normalisation, ResizeScratch};
+use crate::source::{decode, DecodeScratch};
+use crate::{ImageSource, InputLayout, PixelTransform, PreprocessError};
+
+/// Largest batch capacity accepted (a rig has a handful of cameras; this catches typos).
+pub const MAX_CAPACITY: usize = 256;
+
+/// What one camera's pre-processing gave: its transform back to original pixels, or why its slot
+/// holds padding instead.
+pub type CameraResult = Result<PixelTransform, PreprocessError>;
+
+/// Turns the images of a frame set into one `[N, 3, H, W]` f32 batch, laid out as an
+/// [`InputLayout`] says, reusing its buffers from one frame set to the next.
+///
+/// Each camera is decoded, resized and normalised on a rayon worker into its own slice of the
+/// batch. A camera that fails (missing file, corrupt JPEG) gets padding and an error in its result;
+/// the others are unaffected.
+///
+/// ```
+/// use panoptes_preprocess::{ColorOrder, ImageSource, InputLayout, Preprocessor, ResizeMode};
+///
+/// let layout = InputLayout::new("images", 8, 8, ColorOrder::Bgr, ResizeMode::LetterboxTopLeft)
+///     .with_pad_value(114);
+/// let mut preprocessor = Preprocessor::new(layout, 2)?;
+/// let pixels = [255_u8, 0, 0].repeat(4 * 2); // a red 4x2 image
+/// let results = preprocessor.preprocess(&[
+///     ImageSource::Rgb8 { width: 4, height: 2, pixels: &pixels },
+///     ImageSource::Missing,
+/// ])?;
+/// let transform = results[0].as_ref().map_err(|error| error.to_string())?;
+/// assert_eq!(transform.to_original(8.0, 4.0), (4.0, 2.0));
+/// assert!(results[1].is_err());
+/// let batch = preprocessor.batch();
+/// assert_eq!(batch.shape(), &[2, 3, 8, 8]);
+/// assert_eq!(batch[[0, 2, 0, 0]], 255.0); // plane 2 is red in BGR order
+/// assert_eq!(batch[[0, 2, 7, 7]], 114.0); // padding
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct Preprocessor {
+    layout: InputLayout,
+    normalisation: Normalisation,
+    batch: Array4<f32>,
+    cameras: Vec<CameraScratch>,
+    filled: usize,
+}
+
+/// One camera's reused buffers.
+#[derive(Debug, Default)]
+struct CameraScratch {
+    decode: DecodeScratch,
+    resize: ResizeScratch,
+}
+
+impl Preprocessor {
+    /// Validates `layout` and allocates a batch for up to `capacity` images.
+    pub fn new(layout: InputLayout, capacity: usize) -> Result<Self, PreprocessError> {
+        layout.validate()?;
+        if capacity == 0 || capacity > MAX_CAPACITY {
+            return Err(PreprocessError::InvalidCapacity {
+                got: capacity,
+                maximum: MAX_CAPACITY,
+            });
+        }
+        let shape = (capacity, 3, layout.height as usize, layout.width as usize);
+        Ok(Self {
+            normalisation: Normalisation::new(&layout),
+            layout,
+            batch: Array4::zeros(shape),
+            cameras: (0..capacity).map(|_| CameraScratch::default()).collect(),
+            filled: 0,
+        })
+    }
+
+    /// The layout this pre-processor writes.
+    #[must_use]
+    pub fn layout(&self) -> &InputLayout {
+        &self.layout
+    }
+
+    /// The most images one call can take.
+    #[must_use]
+    pub fn capacity(&self) -> usize {
+        self.cameras.len()
+    }
+
+    /// Decodes, resizes and normalises `sources` (one per camera, in batch order) into the batch,
+    /// in parallel. Returns one result per source, in the same order; a failed camera's slot holds
+    /// padding. The outer error is only for more sources than the capacity.
+    pub fn preprocess(
+        &mut self,
+        sources: &[ImageSource<'_>],
+    ) -> Result<Vec<CameraResult>, PreprocessError> {
+        if sources.len() > self.capacity() {
+            return Err(PreprocessError::TooManyImages {
+                got: sources.len(),
+                capacity: self.capacity(),
+            });
+        }
+        let _span = tracing::debug_span!("preprocess", cameras = sources.len()).entered();
+        let image_len = self.layout.image_len();
+        let layout = &self.layout;
+        let normalisation = &self.normalisation;
+        let batch = self
+            .batch
+            .as_slice_mut()
+            .expect("the batch is allocated by Array4::zeros, hence contiguous");
+        let results = batch
+            .par_chunks_mut(image_len)
+            .zip(self.cameras.par_iter_mut())
+            .zip(sources.par_iter())
+            .enumerate()
+            .map(|(camera, ((slot, scratch), source))| {
+                let result =
+                    preprocess_camera(camera, source, layout, normalisation, scratch, slot);
+                if result.is_err() {
+                    normalisation.fill_padding(slot);
+                }
+                result
+            })
+            .collect();
+        self.filled = sources.len();
+        Ok(results)
+    }
+
+    /// The batch written by the last [`Self::preprocess`] call: `[N, 3, H, W]`, N its source
+    /// count, contiguous (standard layout), ready to hand to the engine.
+    #[must_use]
+    pub fn batch(&self) -> ArrayView4<'_, f32> {
+        self.batch.slice(s![..self.filled, .., .., ..])
+    }
+}
+
+fn preprocess_camera(
+    camera: usize,
+    source: &ImageSource<'_>,
+    layout: &InputLayout,
+    normalisation: &Normalisation,
+    scratch: &mut CameraScratch,
+    slot: &mut [f32],
+) -> CameraResult {
+    let image = decode(source, camera, &mut scratch.decode)?;
+    // Sizes were checked non-zero by `decode`; u32 holds any size a decoder produces.
+    let transform = PixelTransform::for_layout(
+        layout,
+        u32::try_from(image.width).unwrap_or(u32::MAX),
+        u32::try_from(image.height).unwrap_or(u32::MAX),
+    );
+    resize_into(image, &transform, normalisation, &mut scratch.resize, slot);
+    Ok(transform)
+}
