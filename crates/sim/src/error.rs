@@ -1,0 +1,33 @@
+//! Errors of the simulator.
+
+use std::path::PathBuf;
+
+/// What can go wrong when setting up or writing a simulated drive.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    /// The rig preset name is not one we know.
+    #[error("unknown rig `{name}`: expected `nuscenes6` or `fisheye4`")]
+    UnknownRig { name: String },
+    /// The image size is outside what the renderer supports.
+    #[error("image size {width}×{height} is out of range: use 16 to 8192 pixels on each side (for example 640x360)")]
+    ImageSize { width: u32, height: u32 },
+    /// A `WxH` size could not be read.
+    #[error("image size `{text}` is not WIDTHxHEIGHT: write it like 640x360")]
+    SizeSyntax { text: String },
+    /// A drive needs at least one frame set.
+    #[error("frame count 0: ask for at least one frame set (--frames 1 or more)")]
+    NoFrames,
+    /// The preset's cameras failed the rig's own validation (a bug in the preset).
+    #[error("the simulated rig is invalid: {0}")]
+    Rig(#[from] panoptes_rig::RigError),
+    /// An image could not be encoded.
+    #[error("encoding {what} of camera `{camera}`: {message}")]
+    Encode {
+        what: &'static str,
+        camera: String,
+        message: String,
+    },
+    /// Writing the drive failed.
+    #[error("writing the drive at {path}: {message}")]
+    Write { path: PathBuf, message: String },
+}

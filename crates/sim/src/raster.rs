@@ -1,0 +1,211 @@
+//! The z-buffer rasteriser: triangles in a pinhole view's frame onto its pixel grid.
+//!
+//! Pixel (x, y) is sampled at its centre, the integer coordinate (x, y), as in OpenCV's
+//! convention, so a point projecting to (u, v) lands in pixel (round(u), round(v)).
+
+use nalgebra::Vector3;
+
+/// Geometry closer than this to the view's centre plane is clipped away (metres).
+pub const NEAR_PLANE: f64 = 0.05;
+
+/// A pinhole view: intrinsics, size and the rectangle of pixels worth drawing.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PinholeView {
+    pub fx: f64,
+    pub fy: f64,
+    pub cx: f64,
+    pub cy: f64,
+    pub width: usize,
+    pub height: usize,
+    /// Inclusive pixel bounds actually drawn: [x0, y0, x1, y1].
+    pub scissor: [usize; 4],
+}
+
+impl PinholeView {
+    /// Calls `fragment(pixel index, z)` for every pixel centre inside the triangle (corners in
+    /// the view frame: x right, y down, z forward), after clipping at the near plane.
+    #[inline]
+    pub fn rasterise(&self, corners: &[Vector3<f64>; 3], mut fragment: impl FnMut(usize, f32)) {
+        if corners.iter().all(|corner| corner.z < NEAR_PLANE) {
+            return;
+        }
+        let mut polygon = [Vector3::zeros(); 4];
+        let count = clip_near(corners, &mut polygon);
+        let mut projected = [[0.0f64; 3]; 4];
+        for (index, point) in polygon[..count].iter().enumerate() {
+            let inverse = 1.0 / point.z;
+            projected[index] = [
+                self.fx * point.x * inverse + self.cx,
+                self.fy * point.y * inverse + self.cy,
+                inverse,
+            ];
+        }
+        for fan in 1..count.saturating_sub(1) {
+            self.fill(
+                &projected[0],
+                &projected[fan],
+                &projected[fan + 1],
+                &mut fragment,
+            );
+        }
+    }
+
+    #[inline]
+    fn fill(
+        &self,
+        a: &[f64; 3],
+        b: &[f64; 3],
+        c: &[f64; 3],
+        fragment: &mut impl FnMut(usize, f32),
+    ) {
+        let area = (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0]);
+        if area.abs() < 1e-12 || !area.is_finite() {
+            return;
+        }
+        let [sx0, sy0, sx1, sy1] = self.scissor;
+        let low_x = a[0].min(b[0]).min(c[0]).ceil().max(sx0 as f64);
+        let high_x = a[0].max(b[0]).max(c[0]).floor().min(sx1 as f64);
+        let low_y = a[1].min(b[1]).min(c[1]).ceil().max(sy0 as f64);
+        let high_y = a[1].max(b[1]).max(c[1]).floor().min(sy1 as f64);
+        if low_x > high_x || low_y > high_y {
+            return;
+        }
+        // Edge functions, each zero on one edge and equal to `area` at the opposite corner.
+        let sign = area.signum();
+        let edge = |p: &[f64; 3], q: &[f64; 3]| {
+            let step_x = -(q[1] - p[1]) * sign;
+            let step_y = (q[0] - p[0]) * sign;
+            let origin = -(p[0] * step_x + p[1] * step_y);
+            (step_x, step_y, origin)
+        };
+        let edges = [edge(b, c), edge(c, a), edge(a, b)];
+        let inverse_area = 1.0 / area.abs();
+        let depth = [
+            a[2] * inverse_area,
+            b[2] * inverse_area,
+            c[2] * inverse_area,
+        ];
+        let (x_start, x_end) = (low_x as usize, high_x as usize);
+        for y in low_y as usize..=high_y as usize {
+            let py = y as f64;
+            let mut weights = [0.0; 3];
+            for (weight, (step_x, step_y, origin)) in weights.iter_mut().zip(&edges) {
+                *weight = step_x * low_x + step_y * py + origin;
+            }
+            let row = y * self.width;
+            for x in x_start..=x_end {
+                if weights[0] >= 0.0 && weights[1] >= 0.0 && weights[2] >= 0.0 {
+                    let inverse_z =
+                        weights[0] * depth[0] + weights[1] * depth[1] + weights[2] * depth[2];
+                    if inverse_z > 0.0 {
+                        fragment(row + x, (1.0 / inverse_z) as f32);
+                    }
+                }
+                weights[0] += edges[0].0;
+                weights[1] += edges[1].0;
+                weights[2] += edges[2].0;
+            }
+        }
+    }
+}
+
+/// Clips a triangle to z ≥ NEAR_PLANE; writes the polygon (3 or 4 corners) and its size.
+fn clip_near(corners: &[Vector3<f64>; 3], out: &mut [Vector3<f64>; 4]) -> usize {
+    let mut count = 0;
+    for index in 0..3 {
+        let current = corners[index];
+        let next = corners[(index + 1) % 3];
+        let current_in = current.z >= NEAR_PLANE;
+        let next_in = next.z >= NEAR_PLANE;
+        if current_in && count < 4 {
+            out[count] = current;
+            count += 1;
+        }
+        if current_in != next_in && count < 4 {
+            let t = (NEAR_PLANE - current.z) / (next.z - current.z);
+            out[count] = current + (next - current) * t;
+            count += 1;
+        }
+    }
+    count
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view() -> PinholeView {
+        PinholeView {
+            fx: 100.0,
+            fy: 100.0,
+            cx: 50.0,
+            cy: 40.0,
+            width: 100,
+            height: 80,
+            scissor: [0, 0, 99, 79],
+        }
+    }
+
+    #[test]
+    fn a_square_covers_exactly_its_pixel_centres_at_its_depth() {
+        // A square 2 m ahead spanning x, y in [-0.2, 0.2) → pixels 40..=59 by 30..=49.
+        let z = 2.0;
+        let quad = [
+            Vector3::new(-0.2, -0.2, z),
+            Vector3::new(0.199, -0.2, z),
+            Vector3::new(0.199, 0.199, z),
+            Vector3::new(-0.2, 0.199, z),
+        ];
+        let mut hits = vec![0u32; 100 * 80];
+        let mut depths = Vec::new();
+        for triangle in [[quad[0], quad[1], quad[2]], [quad[0], quad[2], quad[3]]] {
+            view().rasterise(&triangle, |index, depth| {
+                hits[index] += 1;
+                depths.push(depth);
+            });
+        }
+        for y in 0..80 {
+            for x in 0..100 {
+                let inside = (40..=59).contains(&x) && (30..=49).contains(&y);
+                assert_eq!(hits[y * 100 + x] > 0, inside, "pixel {x}, {y}");
+            }
+        }
+        assert!(depths.iter().all(|depth| (depth - 2.0).abs() < 1e-6));
+    }
+
+    #[test]
+    fn depth_is_perspective_correct_on_a_slanted_plane() {
+        // The plane z = 2 + x: at pixel column u, x/z = (u − 50)/100, so z = 2 / (1 − (u−50)/100).
+        let triangle = [
+            Vector3::new(-1.0, -1.0, 1.0),
+            Vector3::new(1.0, -1.0, 3.0),
+            Vector3::new(0.0, 2.0, 2.0),
+        ];
+        let mut checked = 0;
+        view().rasterise(&triangle, |index, depth| {
+            let u = (index % 100) as f64;
+            let expected = 2.0 / (1.0 - (u - 50.0) / 100.0);
+            assert!(
+                (f64::from(depth) - expected).abs() < 1e-5 * expected,
+                "{depth} vs {expected}"
+            );
+            checked += 1;
+        });
+        assert!(checked > 100);
+    }
+
+    #[test]
+    fn triangles_crossing_the_near_plane_are_clipped_not_dropped() {
+        let triangle = [
+            Vector3::new(-1.0, 0.5, -1.0),
+            Vector3::new(1.0, 0.5, -1.0),
+            Vector3::new(0.0, 0.5, 10.0),
+        ];
+        let mut count = 0;
+        view().rasterise(&triangle, |_, depth| {
+            assert!(depth >= NEAR_PLANE as f32 * 0.999);
+            count += 1;
+        });
+        assert!(count > 0);
+    }
+}
