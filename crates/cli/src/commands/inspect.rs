@@ -1,6 +1,142 @@
-#[derive(Debug, clap::Args)]
-pub struct Args {}
+//! `panoptes inspect`: what a model takes and gives, and how a manifest reads it.
 
-pub fn run(_args: Args) -> anyhow::Result<()> {
-    anyhow::bail!("not built yet")
+use anyhow::Context;
+use panoptes::{Manifest, ModelDescription, TensorDescription};
+use std::path::PathBuf;
+
+/// Print a model's inputs and outputs (names, shapes with symbolic dimensions, element types).
+/// Given a manifest (.toml), also check it against the graph and show how each head reads the
+/// outputs.
+///
+/// Examples:
+///   panoptes inspect ../shared/real/models/yolox-nano/yolox_nano_416x416.onnx
+///   panoptes inspect models/zoo/yolox-nano.toml --weights ../shared/real/models/yolox-nano/yolox_nano_416x416.onnx
+#[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct Args {
+    /// An ONNX model (.onnx) or a model manifest (.toml).
+    path: PathBuf,
+    /// With a manifest: the .onnx weights to use instead of the manifest's `weights`.
+    #[arg(long)]
+    weights: Option<PathBuf>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[allow(clippy::print_stdout)]
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let is_manifest = args.path.extension().is_some_and(|ext| ext == "toml");
+    let manifest = if is_manifest {
+        let manifest = Manifest::load(&args.path, args.weights.as_deref())?;
+        manifest.check_weights()?;
+        Some(manifest)
+    } else {
+        anyhow::ensure!(
+            args.weights.is_none(),
+            "--weights only applies to a manifest (.toml)"
+        );
+        None
+    };
+    let model_path = manifest
+        .as_ref()
+        .map_or(args.path.clone(), |m| m.weights.clone());
+    let description = panoptes::describe_model(&model_path)
+        .with_context(|| format!("cannot inspect {}", model_path.display()))?;
+    let batch = match &manifest {
+        Some(manifest) => Some(panoptes::validate(manifest, &description)?),
+        None => None,
+    };
+    if args.json {
+        let mut report = serde_json::json!({
+            "model": model_path,
+            "inputs": description.inputs,
+            "outputs": description.outputs,
+        });
+        if let Some(manifest) = &manifest {
+            report["manifest"] = serde_json::json!({
+                "path": manifest.path,
+                "name": manifest.name,
+                "input": { "tensor": manifest.input.tensor, "width": manifest.input.width, "height": manifest.input.height },
+                "batch": format!("{batch:?}"),
+                "heads": manifest.heads.iter().map(|head| serde_json::json!({
+                    "name": head.name,
+                    "kind": head.kind.as_str(),
+                    "format": head.format,
+                    "outputs": head.outputs,
+                    "classes": head.classes.len(),
+                    "keypoints": head.keypoints,
+                })).collect::<Vec<_>>(),
+            });
+        }
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(());
+    }
+    println!("model {}", model_path.display());
+    print_tensors("inputs", &description.inputs);
+    print_tensors("outputs", &description.outputs);
+    if let (Some(manifest), Some(batch)) = (&manifest, batch) {
+        print_manifest(manifest, &description, batch);
+    }
+    Ok(())
+}
+
+#[allow(clippy::print_stdout)]
+fn print_tensors(title: &str, tensors: &[TensorDescription]) {
+    println!("{title}:");
+    for tensor in tensors {
+        println!(
+            "  {:<16} {:<22} {}",
+            tensor.name,
+            tensor.shape_text(),
+            tensor.element_type
+        );
+    }
+}
+
+#[allow(clippy::print_stdout)]
+fn print_manifest(
+    manifest: &Manifest,
+    description: &ModelDescription,
+    batch: panoptes::BatchLimit,
+) {
+    println!("manifest {} (valid)", manifest.path.display());
+    let batching = match batch {
+        panoptes::BatchLimit::Dynamic => "dynamic batch: one run per frame set".to_string(),
+        panoptes::BatchLimit::Fixed(size) => {
+            format!("batch fixed at {size}: frame sets are split into runs of {size}")
+        }
+    };
+    println!(
+        "  input  `{}` {}×{} ({batching})",
+        manifest.input.tensor, manifest.input.width, manifest.input.height
+    );
+    for head in &manifest.heads {
+        let shapes: Vec<String> = head
+            .outputs
+            .iter()
+            .map(|name| {
+                let shape = description
+                    .output(name)
+                    .map_or_else(|| "?".to_string(), TensorDescription::shape_text);
+                format!("`{name}` {shape}")
+            })
+            .collect();
+        let mut reading = head.kind.as_str().to_string();
+        if let Some(format) = &head.format {
+            reading += &format!(" ({format})");
+        }
+        if !head.classes.is_empty() {
+            reading += &format!(", {} classes", head.classes.len());
+        }
+        if head.keypoints > 0 {
+            reading += &format!(", {} keypoints", head.keypoints);
+        }
+        println!(
+            "  head   {:<12} {} ← {}",
+            head.name,
+            reading,
+            shapes.join(", ")
+        );
+    }
 }
