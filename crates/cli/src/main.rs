@@ -19,6 +19,8 @@ enum Command {
     Doctor(commands::doctor::Args),
     /// Print a model's inputs and outputs and, for a manifest, how each head reads them.
     Inspect(commands::inspect::Args),
+    /// Print a drive's camera rig and number of frame sets as JSON.
+    Info(commands::info::Args),
 }
 
 fn main() -> ExitCode {
@@ -33,6 +35,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Doctor(args) => commands::doctor::run(args),
         Command::Inspect(args) => commands::inspect::run(args),
+        Command::Info(args) => commands::info::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
