@@ -59,8 +59,8 @@ struct Tables {
     key: Option<(ModelToImage, usize, usize)>,
     columns: Vec<u32>,
     rows: Vec<u32>,
-    column_counts: Vec<u64>,
-    row_counts: Vec<u64>,
+    column_counts: Vec<u32>,
+    row_counts: Vec<u32>,
     column_taps: Vec<LinearTap>,
     row_taps: Vec<LinearTap>,
 }
@@ -71,6 +71,7 @@ pub(crate) struct SegmentationScratch {
     tables: Tables,
     source_ids: Vec<u8>,
     best: Vec<f32>,
+    row: Vec<u8>,
 }
 
 impl Tables {
@@ -89,7 +90,7 @@ impl Tables {
     }
 }
 
-fn counts(table: &[u32], cells: usize) -> Vec<u64> {
+fn counts(table: &[u32], cells: usize) -> Vec<u32> {
     let mut counts = vec![0; cells];
     for &index in table {
         counts[index as usize] += 1;
@@ -115,31 +116,60 @@ pub(crate) fn decode_segmentation(
     }
     let scores = scores.as_standard_layout();
     let values = scores.as_slice().unwrap_or_default();
-    let non_finite = values.iter().filter(|v| !v.is_finite()).count();
-    match config.upsample {
+    let non_finite = match config.upsample {
         Upsample::Nearest => {
-            argmax(values, channels, height * width, scratch);
-            upsample_nearest(&scratch.source_ids, width, &scratch.tables, map);
+            let non_finite = argmax(values, channels, height * width, scratch);
+            upsample_nearest(&scratch.source_ids, width, &scratch.tables, &mut scratch.row, map);
+            non_finite
         }
-        Upsample::Bilinear => upsample_bilinear(values, channels, height, width, scratch, map),
-    }
+        Upsample::Bilinear => {
+            upsample_bilinear(values, channels, height, width, scratch, map);
+            count_non_finite(values)
+        }
+    };
     map.fractions = fractions(map, config.classes.len(), &scratch.tables, scratch, config.upsample);
     non_finite
 }
 
-/// Argmax over channel planes into `scratch.source_ids`; NaN is never the maximum.
-fn argmax(values: &[f32], channels: usize, pixels: usize, scratch: &mut SegmentationScratch) {
+/// 1 for NaN/±inf (all exponent bits set), 0 otherwise; branch-free so loops vectorize.
+#[inline]
+fn non_finite_bit(value: f32) -> u32 {
+    const EXPONENT: u32 = 0x7f80_0000;
+    u32::from(value.to_bits() & EXPONENT == EXPONENT)
+}
+
+/// Counts NaN/±inf values; a branch-free OR over each block finds the (rare) blocks to count.
+fn count_non_finite(values: &[f32]) -> usize {
+    values
+        .chunks(4096)
+        .filter(|block| block.iter().fold(0, |any, &v| any | non_finite_bit(v)) != 0)
+        .map(|block| block.iter().filter(|v| !v.is_finite()).count())
+        .sum()
+}
+
+/// Argmax over channel planes into `scratch.source_ids`; NaN is never the maximum. Returns the
+/// number of non-finite values.
+fn argmax(values: &[f32], channels: usize, pixels: usize, scratch: &mut SegmentationScratch) -> usize {
     let ids = &mut scratch.source_ids;
-    ids.clear();
     ids.resize(pixels, 0);
     let plane = |channel: usize| &values[channel * pixels..(channel + 1) * pixels];
     if channels == 2 {
-        // The common binary case, in one branch-free pass.
+        // The common binary case in one branch-free pass that also notices non-finite values;
+        // only then a second pass counts them and lets a finite value beat NaN.
+        let mut any = 0;
         for ((id, &first), &second) in ids.iter_mut().zip(plane(0)).zip(plane(1)) {
-            *id = u8::from(second > first || (first.is_nan() && !second.is_nan()));
+            *id = u8::from(second > first);
+            any |= non_finite_bit(first) | non_finite_bit(second);
         }
-        return;
+        if any == 0 {
+            return 0;
+        }
+        for ((id, &first), &second) in ids.iter_mut().zip(plane(0)).zip(plane(1)) {
+            *id |= u8::from(first.is_nan() && !second.is_nan());
+        }
+        return count_non_finite(values);
     }
+    ids.fill(0);
     let best = &mut scratch.best;
     best.clear();
     best.extend(plane(0).iter().map(|&v| if v.is_nan() { f32::NEG_INFINITY } else { v }));
@@ -151,27 +181,45 @@ fn argmax(values: &[f32], channels: usize, pixels: usize, scratch: &mut Segmenta
             }
         }
     }
+    count_non_finite(values)
 }
 
 /// Nearest neighbour on the class map through precomputed tables; a destination row that reads
 /// the same source row as the previous one is a copy.
-fn upsample_nearest(source: &[u8], width: usize, tables: &Tables, map: &mut ClassMap) {
+fn upsample_nearest(
+    source: &[u8],
+    width: usize,
+    tables: &Tables,
+    row: &mut Vec<u8>,
+    map: &mut ClassMap,
+) {
     let out_width = map.ids.ncols();
+    // Runs of at most `BLOCK` output pixels per source column (any upscaling up to 8×) are
+    // written as one fixed-size block each, overlapping the next run; wider runs use the table.
+    const BLOCK: usize = 8;
+    let runs = tables.column_counts.iter().all(|&count| count as usize <= BLOCK);
+    row.resize(out_width + BLOCK, 0);
     let Some(out) = map.ids.as_slice_mut() else { return };
+    let buffer = row.as_mut_slice();
     let mut previous: Option<u32> = None;
-    let mut previous_start = 0;
-    for (row_index, &source_row) in tables.rows.iter().enumerate() {
-        let start = row_index * out_width;
-        if previous == Some(source_row) {
-            out.copy_within(previous_start..previous_start + out_width, start);
-        } else {
+    for (target, &source_row) in out.chunks_exact_mut(out_width).zip(&tables.rows) {
+        // Consecutive output rows often read the same source row: reuse the buffered row.
+        if previous != Some(source_row) {
             let line = &source[source_row as usize * width..(source_row as usize + 1) * width];
-            for (pixel, &column) in out[start..start + out_width].iter_mut().zip(&tables.columns) {
-                *pixel = line[column as usize];
+            if runs {
+                let mut position = 0;
+                for (&id, &count) in line.iter().zip(&tables.column_counts) {
+                    buffer[position..position + BLOCK].copy_from_slice(&[id; BLOCK]);
+                    position += count as usize;
+                }
+            } else {
+                for (pixel, &column) in buffer.iter_mut().zip(&tables.columns) {
+                    *pixel = line[column as usize];
+                }
             }
             previous = Some(source_row);
-            previous_start = start;
         }
+        target.copy_from_slice(&buffer[..out_width]);
     }
 }
 
@@ -226,6 +274,20 @@ fn fractions(
     let mut totals = vec![0_u64; classes.max(1)];
     let last = totals.len() - 1;
     match upsample {
+        Upsample::Nearest if last == 1 => {
+            // Binary maps: the weighted count of ones is a dot product (vectorizes).
+            let width = tables.column_counts.len();
+            for (row, &row_count) in tables.row_counts.iter().enumerate() {
+                let line = &scratch.source_ids[row * width..(row + 1) * width];
+                let ones: u32 = line
+                    .iter()
+                    .zip(&tables.column_counts)
+                    .map(|(&id, &count)| u32::from(id) * count)
+                    .sum();
+                totals[1] += u64::from(ones) * u64::from(row_count);
+            }
+            totals[0] = map.ids.len() as u64 - totals[1];
+        }
         Upsample::Nearest => {
             let width = tables.column_counts.len();
             let mut row_totals = vec![0_u64; totals.len()];
@@ -236,10 +298,10 @@ fn fractions(
                 row_totals.fill(0);
                 let line = &scratch.source_ids[row * width..(row + 1) * width];
                 for (&id, &column_count) in line.iter().zip(&tables.column_counts) {
-                    row_totals[usize::from(id).min(last)] += column_count;
+                    row_totals[usize::from(id).min(last)] += u64::from(column_count);
                 }
                 for (total, row_total) in totals.iter_mut().zip(&row_totals) {
-                    *total += row_total * row_count;
+                    *total += row_total * u64::from(row_count);
                 }
             }
         }
