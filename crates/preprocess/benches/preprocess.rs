@@ -1,1 +1,66 @@
-fn main() {}
+//! Measures one frame set's pre-processing: the six 1600×900 nuScenes JPEGs (encoded bytes read
+//! once, outside the timed loop) decoded, resized and normalised into one batch, cameras in
+//! parallel on rayon's global pool. Two layouts: YOLOX-nano (416×416 letterbox top-left, BGR,
+//! pad 114, raw 0–255) and TwinLiteNet (640×360 stretch, RGB, /255). Does nothing, after a
+//! notice, when ../shared/real is absent.
+#![allow(clippy::unwrap_used, clippy::print_stderr)]
+
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use panoptes_fixtures::{nuscenes_frame, NUSCENES_CAMERAS};
+use panoptes_preprocess::{ColorOrder, ImageSource, InputLayout, Preprocessor, ResizeMode};
+
+fn frame_set() -> Option<Vec<Vec<u8>>> {
+    NUSCENES_CAMERAS
+        .iter()
+        .map(|camera| nuscenes_frame(camera).map(|path| std::fs::read(path).unwrap()))
+        .collect()
+}
+
+fn bench_layout(criterion: &mut Criterion, name: &str, layout: InputLayout, frames: &[Vec<u8>]) {
+    let mut preprocessor = Preprocessor::new(layout, frames.len()).unwrap();
+    let sources: Vec<ImageSource<'_>> = frames
+        .iter()
+        .map(|bytes| ImageSource::Encoded(bytes))
+        .collect();
+    criterion.bench_function(name, |bencher| {
+        bencher.iter(|| {
+            let results = preprocessor.preprocess(black_box(&sources)).unwrap();
+            assert!(results.iter().all(Result::is_ok));
+            black_box(preprocessor.batch()[[0, 0, 0, 0]]);
+        });
+    });
+}
+
+fn preprocess(criterion: &mut Criterion) {
+    let Some(frames) = frame_set() else {
+        eprintln!("preprocess bench: nuScenes fixtures absent, nothing measured");
+        return;
+    };
+    let yolox = InputLayout::new(
+        "images",
+        416,
+        416,
+        ColorOrder::Bgr,
+        ResizeMode::LetterboxTopLeft,
+    )
+    .with_pad_value(114);
+    bench_layout(
+        criterion,
+        "six nuScenes frames → 416x416 letterbox-top-left BGR",
+        yolox,
+        &frames,
+    );
+    let twinlitenet = InputLayout::new("images", 640, 360, ColorOrder::Rgb, ResizeMode::Stretch)
+        .with_scale(1.0 / 255.0);
+    bench_layout(
+        criterion,
+        "six nuScenes frames → 640x360 stretch RGB /255",
+        twinlitenet,
+        &frames,
+    );
+}
+
+criterion_group!(benches, preprocess);
+criterion_main!(benches);

@@ -2,17 +2,23 @@
 //!
 //! Sampling follows OpenCV's `INTER_LINEAR` (the reference outputs of the real models were made
 //! with `cv2.resize`): destination pixel `d` samples source `(d + 0.5) / scale - 0.5`, clamped at
-//! the borders, and the interpolated value is rounded to a whole grey level as OpenCV's 8-bit
-//! output is, before scale/mean/std.
+//! the borders, with weights in 11-bit fixed point and the result rounded to a whole grey level as
+//! OpenCV's 8-bit output is, before scale/mean/std. Each output row blends its two source rows
+//! (a vectorisable pass), then samples the blended row per column into the three planes.
 
 use crate::{ColorOrder, InputLayout, PixelTransform};
 
-/// One destination column (or row): the two source indices and the weight of the second.
+/// Fixed-point weight of 1.0 (OpenCV's `INTER_RESIZE_COEF_SCALE`).
+const WEIGHT_ONE: i32 = 1 << WEIGHT_BITS;
+const WEIGHT_BITS: u32 = 11;
+
+/// One destination column (or row): the two source indices and the weight of the second, in
+/// units of `1 / WEIGHT_ONE`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Tap {
     pub first: usize,
     pub second: usize,
-    pub weight: f32,
+    pub weight: i32,
 }
 
 /// Taps for `destination` samples over `source` samples, OpenCV `INTER_LINEAR` style.
@@ -24,11 +30,12 @@ pub(crate) fn axis_taps(source: usize, destination: usize, taps: &mut Vec<Tap>) 
         let position = (index as f64 + 0.5) * ratio - 0.5;
         let floor = position.floor();
         let (first, weight) = if floor < 0.0 {
-            (0, 0.0)
+            (0, 0)
         } else if floor as usize >= last {
-            (last, 0.0)
+            (last, 0)
         } else {
-            (floor as usize, (position - floor) as f32)
+            let fraction = (position - floor) * f64::from(WEIGHT_ONE);
+            (floor as usize, fraction.round() as i32)
         };
         Tap {
             first,
@@ -85,6 +92,8 @@ pub(crate) struct RgbImage<'a> {
 pub(crate) struct ResizeScratch {
     columns: Vec<Tap>,
     rows: Vec<Tap>,
+    /// One output row's two source rows blended, RGB interleaved, in `1 / WEIGHT_ONE` units.
+    blended: Vec<i32>,
     /// (source width, source height, resized width, resized height) the taps were made for.
     made_for: Option<(usize, usize, usize, usize)>,
 }
@@ -111,32 +120,55 @@ pub(crate) fn resize_into(
     if resized_width != model_width || resized_height != transform.model_height as usize {
         normalisation.fill_padding(slot);
     }
-    let plane_len = slot.len() / 3;
+    let (Some(first_column), Some(last_column)) = (scratch.columns.first(), scratch.columns.last())
+    else {
+        return;
+    };
+    // Only the source columns some output column reads are blended.
+    let used = first_column.first * 3..(last_column.second + 1) * 3;
     let stride = image.width * 3;
-    for (plane_index, plane) in slot.chunks_exact_mut(plane_len).enumerate() {
-        let channel = normalisation.source_channel[plane_index];
-        let (multiplier, offset) = normalisation.affine[plane_index];
-        let rows = plane
-            .chunks_exact_mut(model_width)
-            .skip(top)
-            .zip(&scratch.rows);
-        for (output_row, row_tap) in rows {
-            let upper = &image.pixels[row_tap.first * stride..][..stride];
-            let lower = &image.pixels[row_tap.second * stride..][..stride];
-            let output = &mut output_row[left..left + resized_width];
-            for (value, column) in output.iter_mut().zip(&scratch.columns) {
-                let first = column.first * 3 + channel;
-                let second = column.second * 3 + channel;
-                let blend = |row: &[u8]| {
-                    let a = f32::from(row[first]);
-                    a + (f32::from(row[second]) - a) * column.weight
-                };
-                let high = blend(upper);
-                let level = high + (blend(lower) - high) * row_tap.weight;
-                // Round to a whole grey level like OpenCV's 8-bit output; `level` is never negative.
-                let rounded = (level + 0.5) as u32 as f32;
-                *value = rounded * multiplier + offset;
-            }
+    let plane_len = slot.len() / 3;
+    let (red_or_blue, rest) = slot.split_at_mut(plane_len);
+    let (green, blue_or_red) = rest.split_at_mut(plane_len);
+    let planes = [red_or_blue, green, blue_or_red];
+    let mut plane_rows = planes.map(|plane| plane.chunks_exact_mut(model_width).skip(top));
+    let [channel_0, channel_1, channel_2] = normalisation.source_channel;
+    let [(multiplier_0, offset_0), (multiplier_1, offset_1), (multiplier_2, offset_2)] =
+        normalisation.affine;
+    scratch.blended.resize(stride, 0);
+    for row_tap in &scratch.rows {
+        let (Some(row_0), Some(row_1), Some(row_2)) = (
+            plane_rows[0].next(),
+            plane_rows[1].next(),
+            plane_rows[2].next(),
+        ) else {
+            return;
+        };
+        let upper = &image.pixels[row_tap.first * stride..][used.clone()];
+        let lower = &image.pixels[row_tap.second * stride..][used.clone()];
+        let (upper_weight, lower_weight) = (WEIGHT_ONE - row_tap.weight, row_tap.weight);
+        let blended = &mut scratch.blended[used.clone()];
+        for ((value, high), low) in blended.iter_mut().zip(upper).zip(lower) {
+            *value = i32::from(*high) * upper_weight + i32::from(*low) * lower_weight;
+        }
+        let blended = &scratch.blended;
+        let outputs = row_0[left..left + resized_width]
+            .iter_mut()
+            .zip(&mut row_1[left..left + resized_width])
+            .zip(&mut row_2[left..left + resized_width])
+            .zip(&scratch.columns);
+        for (((output_0, output_1), output_2), column) in outputs {
+            let (first, second) = (column.first * 3, column.second * 3);
+            let (first_weight, second_weight) = (WEIGHT_ONE - column.weight, column.weight);
+            // Round half up to a whole grey level, as OpenCV's fixed-point resize does.
+            let level = |channel: usize| {
+                let sum = blended[first + channel] * first_weight
+                    + blended[second + channel] * second_weight;
+                ((sum + (1 << (2 * WEIGHT_BITS - 1))) >> (2 * WEIGHT_BITS)) as f32
+            };
+            *output_0 = level(channel_0) * multiplier_0 + offset_0;
+            *output_1 = level(channel_1) * multiplier_1 + offset_1;
+            *output_2 = level(channel_2) * multiplier_2 + offset_2;
         }
     }
 }
