@@ -21,6 +21,10 @@ enum Command {
     Inspect(commands::inspect::Args),
     /// Print a drive's camera rig and number of frame sets as JSON.
     Info(commands::info::Args),
+    /// Render a synthetic surround-view drive with exact ground truth.
+    Sim(commands::sim::Args),
+    /// Replay a recorded drive through one or more models; write perception.jsonl, masks and a report.
+    Replay(commands::replay::Args),
 }
 
 fn main() -> ExitCode {
@@ -31,11 +35,17 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
+    let matches = <Cli as clap::CommandFactory>::command().get_matches();
+    let cli = match <Cli as clap::FromArgMatches>::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(error) => error.exit(),
+    };
     let result = match cli.command {
         Command::Doctor(args) => commands::doctor::run(args),
         Command::Inspect(args) => commands::inspect::run(args),
         Command::Info(args) => commands::info::run(args),
+        Command::Sim(args) => commands::sim::run(args),
+        Command::Replay(args) => commands::replay::run(args, matches.subcommand_matches("replay")),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

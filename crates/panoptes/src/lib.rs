@@ -6,6 +6,18 @@ pub use panoptes_drive::{
     PersonKeypoints, Rejected, RejectionReason, Slot, SyncConfig, SyncedSet, Synchronizer,
     Visibility, COCO_KEYPOINTS,
 };
+pub use panoptes_heads::{
+    ClassMap, Decoder, DepthMap, Detection, HeadConfig, HeadsError, ModelToImage,
+    COCO_KEYPOINT_NAMES, COCO_SKELETON,
+};
+pub use panoptes_pipeline::{
+    load_models, model_reports, replay_sequential, CameraPerception, FramePerception, FrameProblem,
+    Latency, LoadedModel, ModelReport, ModelRequest, OutputDirectory, PipelineError, Progress,
+    ReplayOptions, Report, StageTimes, PERCEPTION_FILE, REPORT_FILE,
+};
+pub use panoptes_preprocess::{
+    ColorOrder, ImageSource, InputLayout, PixelTransform, PreprocessError, Preprocessor, ResizeMode,
+};
 pub use panoptes_rig::{
     Camera, CameraModel, CameraRecord, CameraRig, IntrinsicsRecord, PoseRecord, RigError, RigRecord,
 };
@@ -15,4 +27,8 @@ pub use panoptes_runtime::{
     HeadSpec, InputSpec, LibraryFlavor, LibrarySource, Manifest, ModelDescription,
     OnnxRuntimeLibrary, Optimization, RuntimeError, TensorDescription, TensorRtOptions,
     ONNX_RUNTIME_VERSION,
+};
+pub use panoptes_sim::{
+    parse_size, write_drive, DetectionClass, RenderedCamera, RenderedFrameSet, RigPreset,
+    SemanticClass, SimConfig, SimError, Simulator,
 };

@@ -1,1 +1,21 @@
 //! Replay pipeline: stages, sinks and reports.
+//!
+//! A frame set goes through [`stages::prepare`] (read + pre-process per model),
+//! [`stages::infer`] (one engine per model), [`stages::decode`] (all heads × cameras in
+//! parallel) and the [`OutputDirectory`] sink. [`replay_sequential`] runs them one after the
+//! other.
+
+mod error;
+mod model;
+mod record;
+mod replay;
+mod report;
+mod sink;
+pub mod stages;
+
+pub use error::{PipelineError, Result};
+pub use model::{decoder, input_layout, model_to_image, LoadedModel, ModelRequest};
+pub use record::{CameraPerception, FramePerception, StageTimes};
+pub use replay::{load_models, model_reports, replay_sequential, Progress, ReplayOptions};
+pub use report::{FrameProblem, Latency, ModelReport, Report, StageSamples};
+pub use sink::{OutputDirectory, PERCEPTION_FILE, REPORT_FILE};

@@ -3,3 +3,5 @@
 pub mod doctor;
 pub mod info;
 pub mod inspect;
+pub mod replay;
+pub mod sim;

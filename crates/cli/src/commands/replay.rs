@@ -1,0 +1,189 @@
+//! `panoptes replay DRIVE --model M.toml [--weights W.onnx] … --out DIR`.
+
+use anyhow::Context;
+use panoptes::{Drive, ExecutionTarget, ModelRequest, Optimization, Progress, ReplayOptions};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+/// Replay a recorded drive (our drive directory, or a nuScenes dataroot) through one or more
+/// models, one engine each, and write DIR/perception.jsonl (one JSON object per frame set),
+/// the segmentation masks and depth maps as PNGs, and DIR/report.json (frame sets, errors,
+/// provider, latency per stage).
+///
+/// Examples:
+///   panoptes replay assets/sample-drive --model models/panoptes-net/panoptes-net.toml --out out/sample
+///   panoptes replay ../shared/real/nuscenes-sample \
+///       --model models/zoo/yolox-nano.toml --weights ../shared/real/models/yolox-nano/yolox_nano_416x416.onnx \
+///       --model models/zoo/twinlitenet.toml --weights ../shared/real/models/twinlitenet/twinlitenet_dynbatch.onnx \
+///       --out out/nuscenes
+///
+/// A missing or unreadable camera image is reported in its camera's `missing` field and counted
+/// in the report; the replay goes on. Ctrl-C stops after the current frame set, flushes the
+/// outputs and writes the report.
+#[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct Args {
+    /// Drive directory (with rig.json) or nuScenes dataroot (with v1.0-*/ tables).
+    drive: PathBuf,
+    /// Model manifest (.toml); repeat for several models.
+    #[arg(long = "model", required = true)]
+    models: Vec<PathBuf>,
+    /// Weights (.onnx) for the --model just before it, instead of its manifest's `weights`.
+    #[arg(long = "weights")]
+    weights: Vec<PathBuf>,
+    /// Output directory (created; perception.jsonl is replaced).
+    #[arg(long)]
+    out: PathBuf,
+    /// Execution provider, or a comma-separated fallback list: cpu, cuda[:N], tensorrt[:N].
+    /// A GPU provider that cannot be used is an error unless a fallback follows it.
+    #[arg(long, default_value = "cpu")]
+    provider: String,
+    /// Threads inside each operator on the CPU provider [default: all cores].
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Graph optimisation: disabled, basic, extended, layout, all.
+    #[arg(long, default_value = "all")]
+    optimization: String,
+    /// Replay only the first N frame sets.
+    #[arg(long)]
+    limit: Option<usize>,
+}
+
+#[allow(clippy::print_stdout, clippy::print_stderr)]
+pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()> {
+    let models = pair_weights(&args, matches)?;
+    let mut targets = ExecutionTarget::parse_list(&args.provider)?;
+    if let Some(threads) = args.threads {
+        for target in &mut targets {
+            if let ExecutionTarget::Cpu(options) = target {
+                options.intra_threads = Some(threads);
+            }
+        }
+    }
+    let drive = Drive::open(&args.drive)?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let handler_stop = Arc::clone(&stop);
+    // A second Ctrl-C is not caught again: the default handler then ends the process.
+    let _ = ctrlc::set_handler(move || handler_stop.store(true, Ordering::Relaxed));
+    let options = ReplayOptions {
+        models,
+        targets,
+        optimization: parse_optimization(&args.optimization)?,
+        out: args.out.clone(),
+        limit: args.limit,
+        stop,
+    };
+    let loaded = panoptes::load_models(&options, drive.rig().len())?;
+    for model in &loaded {
+        eprintln!(
+            "panoptes replay: {} on {} ({})",
+            model.manifest.name,
+            model.engine.target(),
+            model.manifest.weights.display()
+        );
+    }
+    let total = args.limit.map_or(drive.frame_sets().len(), |limit| {
+        limit.min(drive.frame_sets().len())
+    });
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(total as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{elapsed_precise} [{bar:40}] {pos}/{len} frame sets ({per_sec}, eta {eta})",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        bar
+    });
+    let step = (total / 20).max(1);
+    let mut progress = |progress: Progress| match &bar {
+        Some(bar) => bar.set_position(progress.done as u64),
+        None if progress.done % step == 0 || progress.done == progress.total => {
+            eprintln!(
+                "panoptes replay: {}/{} frame sets",
+                progress.done, progress.total
+            );
+        }
+        None => {}
+    };
+    let report = panoptes::replay_sequential(&drive, loaded, &options, &mut progress)
+        .with_context(|| format!("replay of {} failed", args.drive.display()))?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let total_latency = report
+        .latency_ms
+        .get("total")
+        .map_or(0.0, |latency| latency.p50);
+    println!(
+        "replayed {} frame sets in {:.1} s ({:.2} frame sets/s, p50 {:.1} ms per set) on {}; {} problems{}; outputs in {}",
+        report.frame_sets,
+        report.wall_seconds,
+        report.frame_sets_per_second,
+        total_latency,
+        report.provider,
+        report.errors,
+        if report.interrupted { " (interrupted)" } else { "" },
+        args.out.display()
+    );
+    Ok(())
+}
+
+/// Pairs each `--weights` with the `--model` given just before it on the command line.
+fn pair_weights(
+    args: &Args,
+    matches: Option<&clap::ArgMatches>,
+) -> anyhow::Result<Vec<ModelRequest>> {
+    let mut requests: Vec<ModelRequest> = args
+        .models
+        .iter()
+        .map(|manifest| ModelRequest {
+            manifest: manifest.clone(),
+            weights: None,
+        })
+        .collect();
+    if args.weights.is_empty() {
+        return Ok(requests);
+    }
+    let indices = |name: &str| -> Vec<usize> {
+        matches
+            .and_then(|matches| matches.indices_of(name))
+            .map(Iterator::collect)
+            .unwrap_or_default()
+    };
+    let model_positions = indices("models");
+    let weight_positions = indices("weights");
+    anyhow::ensure!(
+        weight_positions.len() == args.weights.len(),
+        "cannot tell which --model each --weights belongs to"
+    );
+    for (weights, position) in args.weights.iter().zip(weight_positions) {
+        let owner = model_positions
+            .iter()
+            .rposition(|&model| model < position)
+            .with_context(|| format!("--weights {} comes before any --model: put it after the manifest it belongs to", weights.display()))?;
+        anyhow::ensure!(
+            requests[owner].weights.is_none(),
+            "two --weights follow --model {}",
+            requests[owner].manifest.display()
+        );
+        requests[owner].weights = Some(weights.clone());
+    }
+    Ok(requests)
+}
+
+fn parse_optimization(text: &str) -> anyhow::Result<Optimization> {
+    Ok(match text {
+        "disabled" => Optimization::Disabled,
+        "basic" => Optimization::Basic,
+        "extended" => Optimization::Extended,
+        "layout" => Optimization::Layout,
+        "all" => Optimization::All,
+        other => anyhow::bail!(
+            "--optimization {other}: expected disabled, basic, extended, layout or all"
+        ),
+    })
+}

@@ -1,0 +1,44 @@
+//! The pipeline crate's error type.
+
+use std::path::PathBuf;
+
+/// Start-up and sink errors. Per-frame problems are not errors: they are counted and reported.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    /// Loading or running a model.
+    #[error(transparent)]
+    Runtime(#[from] panoptes_runtime::RuntimeError),
+    /// A manifest table read by pre-processing or decoding is wrong.
+    #[error("{path}: {section}: {message}")]
+    Manifest {
+        path: PathBuf,
+        section: String,
+        message: String,
+    },
+    /// The drive cannot be read.
+    #[error(transparent)]
+    Drive(#[from] panoptes_drive::DriveError),
+    /// Two models give heads the same name, so their outputs would overwrite each other.
+    #[error("head `{head}` is defined by both {first} and {second}. Fix: rename one of them in its manifest")]
+    HeadNameClash {
+        head: String,
+        first: PathBuf,
+        second: PathBuf,
+    },
+    /// A model's outputs cannot be decoded (shape disagrees with its manifest).
+    #[error("{model}: {source}")]
+    Decode {
+        model: String,
+        #[source]
+        source: panoptes_heads::HeadsError,
+    },
+    /// Writing an output failed.
+    #[error("cannot write {path}: {message}")]
+    Sink { path: PathBuf, message: String },
+    /// The pipeline was configured inconsistently.
+    #[error("{0}")]
+    Configuration(String),
+}
+
+/// Shorthand for results of this crate.
+pub type Result<T, E = PipelineError> = std::result::Result<T, E>;

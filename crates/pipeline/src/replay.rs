@@ -1,0 +1,237 @@
+//! Replaying a recorded drive through one or more models.
+
+use crate::error::{PipelineError, Result};
+use crate::model::{LoadedModel, ModelRequest};
+use crate::record::{CameraPerception, FramePerception, StageTimes};
+use crate::report::{FrameProblem, ModelReport, Report, StageSamples};
+use crate::sink::OutputDirectory;
+use crate::stages::{self, milliseconds, Decoded};
+use panoptes_drive::{Drive, FrameSet};
+use panoptes_runtime::{ExecutionTarget, Optimization};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Most per-frame problems listed in `report.json` (all are counted).
+const LISTED_PROBLEMS: usize = 100;
+
+/// What to replay and how.
+#[derive(Debug, Clone)]
+pub struct ReplayOptions {
+    /// Models, each with its own engine.
+    pub models: Vec<ModelRequest>,
+    /// Execution targets in priority order.
+    pub targets: Vec<ExecutionTarget>,
+    /// Graph optimisation level.
+    pub optimization: Optimization,
+    /// Output directory.
+    pub out: PathBuf,
+    /// Replay at most this many frame sets.
+    pub limit: Option<usize>,
+    /// Set from another thread (Ctrl-C) to stop after the current frame set; outputs are
+    /// flushed and the report written.
+    pub stop: Arc<AtomicBool>,
+}
+
+/// Progress after each frame set.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Progress {
+    /// Frame sets written so far.
+    pub done: usize,
+    /// Frame sets to replay in all.
+    pub total: usize,
+}
+
+/// Loads every model for `cameras` cameras, refusing head names used by two models.
+pub fn load_models(options: &ReplayOptions, cameras: usize) -> Result<Vec<LoadedModel>> {
+    if options.models.is_empty() {
+        return Err(PipelineError::Configuration(
+            "no model given: pass --model MANIFEST.toml".to_string(),
+        ));
+    }
+    let models = options
+        .models
+        .iter()
+        .map(|request| LoadedModel::load(request, &options.targets, cameras, options.optimization))
+        .collect::<Result<Vec<_>>>()?;
+    let mut owners: BTreeMap<&str, &std::path::Path> = BTreeMap::new();
+    for model in &models {
+        for head in &model.manifest.heads {
+            if let Some(first) = owners.insert(&head.name, &model.manifest.path) {
+                return Err(PipelineError::HeadNameClash {
+                    head: head.name.clone(),
+                    first: first.to_path_buf(),
+                    second: model.manifest.path.clone(),
+                });
+            }
+        }
+    }
+    Ok(models)
+}
+
+/// Collects records and problems into the report as frame sets finish.
+#[derive(Debug)]
+pub(crate) struct RunLedger {
+    pub samples: StageSamples,
+    pub written: usize,
+    pub errors: usize,
+    pub problems: Vec<FrameProblem>,
+    pub drops: BTreeMap<String, usize>,
+    pub started: Instant,
+}
+
+impl RunLedger {
+    pub fn new() -> Self {
+        Self {
+            samples: StageSamples::default(),
+            written: 0,
+            errors: 0,
+            problems: Vec::new(),
+            drops: BTreeMap::new(),
+            started: Instant::now(),
+        }
+    }
+
+    pub fn problem(&mut self, frame: usize, camera: Option<String>, message: String) {
+        self.errors += 1;
+        if self.problems.len() < LISTED_PROBLEMS {
+            self.problems.push(FrameProblem {
+                frame,
+                camera,
+                message,
+            });
+        }
+    }
+
+    /// Writes a decoded frame set and accounts for it.
+    pub fn write(&mut self, output: &mut OutputDirectory, decoded: Decoded) -> Result<()> {
+        let started = Instant::now();
+        output.write_images(&decoded.images)?;
+        let mut record = decoded.record;
+        record.timing_ms.write = milliseconds(started);
+        record.timing_ms.total = milliseconds(decoded.entered);
+        output.write_record(&record)?;
+        for (camera, entry) in &record.cameras {
+            if let Some(reason) = &entry.missing {
+                self.problem(record.frame, Some(camera.clone()), reason.clone());
+            }
+        }
+        self.samples.add(&record.timing_ms);
+        self.written += 1;
+        Ok(())
+    }
+
+    /// A frame set whose models failed: written with every camera marked, and counted.
+    pub fn write_failed(
+        &mut self,
+        output: &mut OutputDirectory,
+        frame_set: &FrameSet,
+        message: String,
+    ) -> Result<()> {
+        let cameras = frame_set
+            .frames
+            .iter()
+            .map(|frame| {
+                let record = CameraPerception {
+                    timestamp_us: frame.frame().map(|frame| frame.timestamp_us),
+                    missing: Some(message.clone()),
+                    ..CameraPerception::default()
+                };
+                (frame.camera().to_string(), record)
+            })
+            .collect();
+        output.write_record(&FramePerception {
+            frame: frame_set.index,
+            timestamp_us: frame_set.timestamp_us,
+            cameras,
+            timing_ms: StageTimes::default(),
+        })?;
+        self.problem(frame_set.index, None, message);
+        self.written += 1;
+        Ok(())
+    }
+
+    pub fn report(
+        &self,
+        drive: &Drive,
+        models: &[ModelReport],
+        mode: &str,
+        interrupted: bool,
+    ) -> Report {
+        let wall_seconds = self.started.elapsed().as_secs_f64();
+        Report {
+            drive: drive.root().display().to_string(),
+            mode: mode.to_string(),
+            frame_sets: self.written,
+            drops: self.drops.clone(),
+            errors: self.errors,
+            problems: self.problems.clone(),
+            provider: models
+                .first()
+                .map(|model| model.provider.clone())
+                .unwrap_or_default(),
+            models: models.to_vec(),
+            latency_ms: self.samples.summarize(),
+            wall_seconds,
+            frame_sets_per_second: if wall_seconds > 0.0 {
+                self.written as f64 / wall_seconds
+            } else {
+                0.0
+            },
+            interrupted,
+        }
+    }
+}
+
+/// What each loaded model reports about itself.
+pub fn model_reports(models: &[LoadedModel]) -> Vec<ModelReport> {
+    models
+        .iter()
+        .map(|model| ModelReport {
+            name: model.manifest.name.clone(),
+            manifest: model.manifest.path.display().to_string(),
+            weights: model.manifest.weights.display().to_string(),
+            provider: model.engine.target().label(),
+        })
+        .collect()
+}
+
+/// Replays `drive` one frame set at a time, each stage after the other (the reference path).
+pub fn replay_sequential(
+    drive: &Drive,
+    models: Vec<LoadedModel>,
+    options: &ReplayOptions,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Report> {
+    let reports = model_reports(&models);
+    let (mut preprocessors, mut engines, mut decoders, names) = stages::split(models);
+    let mut output = OutputDirectory::create(&options.out)?;
+    let total = options.limit.map_or(drive.frame_sets().len(), |limit| {
+        limit.min(drive.frame_sets().len())
+    });
+    let mut ledger = RunLedger::new();
+    let mut interrupted = false;
+    for frame_set in drive.frame_sets().iter().take(total) {
+        if options.stop.load(Ordering::Relaxed) {
+            interrupted = true;
+            break;
+        }
+        let entered = Instant::now();
+        let prepared = stages::prepare(frame_set.clone(), &mut preprocessors, entered);
+        let decoded = stages::infer(prepared, &mut engines)
+            .and_then(|inferred| stages::decode(inferred, &mut decoders, &names));
+        match decoded {
+            Ok(decoded) => ledger.write(&mut output, decoded)?,
+            Err(error) => ledger.write_failed(&mut output, frame_set, error.to_string())?,
+        }
+        progress(Progress {
+            done: ledger.written,
+            total,
+        });
+    }
+    let report = ledger.report(drive, &reports, "offline", interrupted);
+    output.finish(&report)?;
+    Ok(report)
+}

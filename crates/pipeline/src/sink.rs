@@ -1,0 +1,84 @@
+//! The output directory: `perception.jsonl`, mask and depth PNGs, `report.json`.
+
+use crate::error::{PipelineError, Result};
+use crate::record::FramePerception;
+use crate::report::Report;
+use crate::stages::PendingImage;
+use std::fs::{self, File};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// Name of the per-frame-set JSON lines file.
+pub const PERCEPTION_FILE: &str = "perception.jsonl";
+/// Name of the run report.
+pub const REPORT_FILE: &str = "report.json";
+
+/// Writes one replay's outputs into a directory.
+#[derive(Debug)]
+pub struct OutputDirectory {
+    root: PathBuf,
+    lines: BufWriter<File>,
+}
+
+impl OutputDirectory {
+    /// Creates `root` (and parents) and starts `perception.jsonl` afresh.
+    pub fn create(root: &Path) -> Result<Self> {
+        fs::create_dir_all(root).map_err(|error| sink_error(root, &error))?;
+        let path = root.join(PERCEPTION_FILE);
+        let file = File::create(&path).map_err(|error| sink_error(&path, &error))?;
+        Ok(Self {
+            root: root.to_path_buf(),
+            lines: BufWriter::new(file),
+        })
+    }
+
+    /// The directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Writes the images of a frame set (relative paths as in its record).
+    pub fn write_images(&self, images: &[(String, PendingImage)]) -> Result<()> {
+        for (relative, image) in images {
+            let path = self.root.join(relative);
+            if let Some(parent) = path.parent() {
+                fs::create_dir_all(parent).map_err(|error| sink_error(parent, &error))?;
+            }
+            let written = match image {
+                PendingImage::Mask(map) => map.write_png(&path),
+                PendingImage::Depth(map) => map.write_png(&path),
+            };
+            written.map_err(|error| sink_error(&path, &error))?;
+        }
+        Ok(())
+    }
+
+    /// Appends one JSON line.
+    pub fn write_record(&mut self, record: &FramePerception) -> Result<()> {
+        let path = self.root.join(PERCEPTION_FILE);
+        serde_json::to_writer(&mut self.lines, record)
+            .map_err(|error| sink_error(&path, &error))?;
+        self.lines
+            .write_all(b"\n")
+            .map_err(|error| sink_error(&path, &error))
+    }
+
+    /// Flushes the JSON lines and writes `report.json`.
+    pub fn finish(&mut self, report: &Report) -> Result<()> {
+        let lines = self.root.join(PERCEPTION_FILE);
+        self.lines
+            .flush()
+            .map_err(|error| sink_error(&lines, &error))?;
+        let path = self.root.join(REPORT_FILE);
+        let text =
+            serde_json::to_string_pretty(report).map_err(|error| sink_error(&path, &error))?;
+        fs::write(&path, text + "\n").map_err(|error| sink_error(&path, &error))
+    }
+}
+
+fn sink_error(path: &Path, error: &dyn std::fmt::Display) -> PipelineError {
+    PipelineError::Sink {
+        path: path.to_path_buf(),
+        message: error.to_string(),
+    }
+}

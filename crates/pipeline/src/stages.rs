@@ -1,0 +1,283 @@
+//! The stages a frame set goes through. The sequential and the concurrent pipelines call the same
+//! functions, so their outputs are identical by construction.
+
+use crate::error::{PipelineError, Result};
+use crate::model::{model_to_image, LoadedModel};
+use crate::record::{CameraPerception, FramePerception, StageTimes};
+use ndarray::Array4;
+use panoptes_drive::{CameraFrame, FrameSet};
+use panoptes_heads::{CameraInput, ClassMap, Decoder, DepthMap, HeadOutput};
+use panoptes_preprocess::{ImageSource, PixelTransform, Preprocessor};
+use panoptes_runtime::{Engine, HeadOutputs as ModelOutputs};
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+/// A frame set with its batches, one per model.
+#[derive(Debug)]
+pub struct Prepared {
+    /// The frame set.
+    pub frame_set: FrameSet,
+    /// Per model: the batch and each camera's placement (or why it has none).
+    pub models: Vec<PreparedModel>,
+    /// When the frame set entered the pipeline.
+    pub entered: Instant,
+    /// Time so far.
+    pub times: StageTimes,
+}
+
+/// One model's batch for one frame set.
+#[derive(Debug)]
+pub struct PreparedModel {
+    /// `[cameras, 3, H, W]`.
+    pub batch: Array4<f32>,
+    /// Per camera in rig order: its placement, or why it is missing.
+    pub cameras: Vec<std::result::Result<PixelTransform, String>>,
+}
+
+/// A frame set after the models ran.
+#[derive(Debug)]
+pub struct Inferred {
+    /// The frame set.
+    pub frame_set: FrameSet,
+    /// Per model: outputs and placements.
+    pub models: Vec<InferredModel>,
+    /// When the frame set entered the pipeline.
+    pub entered: Instant,
+    /// Time so far.
+    pub times: StageTimes,
+}
+
+/// One model's outputs for one frame set.
+#[derive(Debug)]
+pub struct InferredModel {
+    /// Output name → whole-batch array.
+    pub outputs: ModelOutputs,
+    /// Per camera: placement, or why it is missing.
+    pub cameras: Vec<std::result::Result<PixelTransform, String>>,
+}
+
+/// A dense result waiting to be written as a PNG.
+#[derive(Debug, Clone)]
+pub enum PendingImage {
+    /// Class ids, 8-bit.
+    Mask(ClassMap),
+    /// Metres, written as 16-bit millimetres.
+    Depth(DepthMap),
+}
+
+/// A frame set's results, before writing.
+#[derive(Debug)]
+pub struct Decoded {
+    /// The JSON line (paths filled in, timing not final).
+    pub record: FramePerception,
+    /// Relative path → image to write.
+    pub images: Vec<(String, PendingImage)>,
+    /// When the frame set entered the pipeline.
+    pub entered: Instant,
+}
+
+/// Reads and pre-processes every camera for every model.
+pub fn prepare(
+    frame_set: FrameSet,
+    preprocessors: &mut [Preprocessor],
+    entered: Instant,
+) -> Prepared {
+    let started = Instant::now();
+    let sources: Vec<ImageSource<'_>> = frame_set
+        .frames
+        .iter()
+        .map(|frame| match frame {
+            CameraFrame::Present(frame) => ImageSource::File(&frame.path),
+            CameraFrame::Missing { .. } => ImageSource::Missing,
+        })
+        .collect();
+    let models = preprocessors
+        .iter_mut()
+        .map(|preprocessor| prepare_model(&frame_set, &sources, preprocessor))
+        .collect();
+    let mut times = StageTimes::default();
+    times.preprocess = milliseconds(started);
+    Prepared {
+        frame_set,
+        models,
+        entered,
+        times,
+    }
+}
+
+fn prepare_model(
+    frame_set: &FrameSet,
+    sources: &[ImageSource<'_>],
+    preprocessor: &mut Preprocessor,
+) -> PreparedModel {
+    let missing_reason = |index: usize| match frame_set.frames.get(index) {
+        Some(CameraFrame::Missing { reason, .. }) => format!("missing: {reason}"),
+        _ => "missing".to_string(),
+    };
+    match preprocessor.preprocess(sources) {
+        Ok(results) => PreparedModel {
+            batch: preprocessor.batch().to_owned(),
+            cameras: results
+                .into_iter()
+                .enumerate()
+                .map(|(index, result)| match (&sources[index], result) {
+                    (ImageSource::Missing, _) => Err(missing_reason(index)),
+                    (_, result) => result.map_err(|error| error.to_string()),
+                })
+                .collect(),
+        },
+        Err(error) => {
+            let layout = preprocessor.layout();
+            PreparedModel {
+                batch: Array4::zeros((0, 3, layout.height as usize, layout.width as usize)),
+                cameras: sources.iter().map(|_| Err(error.to_string())).collect(),
+            }
+        }
+    }
+}
+
+/// Runs every model on its batch.
+pub fn infer(prepared: Prepared, engines: &mut [Engine]) -> Result<Inferred> {
+    let started = Instant::now();
+    let mut models = Vec::with_capacity(engines.len());
+    for (engine, model) in engines.iter_mut().zip(prepared.models) {
+        let outputs = if model.batch.dim().0 == 0 {
+            ModelOutputs::default()
+        } else {
+            engine.run(model.batch.view())?
+        };
+        models.push(InferredModel {
+            outputs,
+            cameras: model.cameras,
+        });
+    }
+    let mut times = prepared.times;
+    times.inference = milliseconds(started);
+    Ok(Inferred {
+        frame_set: prepared.frame_set,
+        models,
+        entered: prepared.entered,
+        times,
+    })
+}
+
+/// Decodes every head of every model for every camera, and lays out the output paths.
+pub fn decode(
+    inferred: Inferred,
+    decoders: &mut [Decoder],
+    model_names: &[String],
+) -> Result<Decoded> {
+    let started = Instant::now();
+    let frame_set = &inferred.frame_set;
+    let mut cameras: BTreeMap<String, CameraPerception> = frame_set
+        .frames
+        .iter()
+        .map(|frame| {
+            let record = CameraPerception {
+                timestamp_us: frame.frame().map(|frame| frame.timestamp_us),
+                ..CameraPerception::default()
+            };
+            (frame.camera().to_string(), record)
+        })
+        .collect();
+    let mut images = Vec::new();
+    for ((decoder, model), model_name) in decoders.iter_mut().zip(&inferred.models).zip(model_names)
+    {
+        let outputs: panoptes_heads::HeadOutputs<'_> = model.outputs.iter().collect();
+        let present: Vec<(usize, CameraInput<'_>)> = model
+            .cameras
+            .iter()
+            .enumerate()
+            .filter_map(|(index, camera)| {
+                camera.as_ref().ok().map(|transform| {
+                    (
+                        index,
+                        CameraInput {
+                            outputs: &outputs,
+                            batch_index: index,
+                            transform: model_to_image(transform),
+                        },
+                    )
+                })
+            })
+            .collect();
+        for (index, camera) in model.cameras.iter().enumerate() {
+            if let (Err(reason), Some(frame)) = (camera, frame_set.frames.get(index)) {
+                if let Some(record) = cameras.get_mut(frame.camera()) {
+                    record.missing.get_or_insert_with(|| reason.clone());
+                }
+            }
+        }
+        let inputs: Vec<CameraInput<'_>> = present.iter().map(|(_, input)| *input).collect();
+        let results =
+            decoder
+                .decode_frame_set(&inputs)
+                .map_err(|source| PipelineError::Decode {
+                    model: model_name.clone(),
+                    source,
+                })?;
+        for ((index, _), results) in present.iter().zip(results) {
+            let Some(name) = frame_set.frames.get(*index).map(CameraFrame::camera) else {
+                continue;
+            };
+            let Some(record) = cameras.get_mut(name) else {
+                continue;
+            };
+            record.non_finite += results.non_finite();
+            for head in &results.heads {
+                match &head.output {
+                    HeadOutput::Detections(detections) => {
+                        record.detections.extend(detections.iter().cloned())
+                    }
+                    HeadOutput::Segmentation(map) => {
+                        let path = format!("masks/{:06}/{name}/{}.png", frame_set.index, head.name);
+                        record.masks.insert(head.name.clone(), path.clone());
+                        images.push((path, PendingImage::Mask(map.clone())));
+                    }
+                    HeadOutput::Depth(map) => {
+                        let path = format!("depth/{:06}/{name}/{}.png", frame_set.index, head.name);
+                        if record.depth.is_none() {
+                            record.depth = Some(path.clone());
+                        }
+                        images.push((path, PendingImage::Depth(map.clone())));
+                    }
+                    HeadOutput::Keypoints(_) => {}
+                }
+            }
+        }
+    }
+    let mut times = inferred.times;
+    times.decode = milliseconds(started);
+    Ok(Decoded {
+        record: FramePerception {
+            frame: frame_set.index,
+            timestamp_us: frame_set.timestamp_us,
+            cameras,
+            timing_ms: times,
+        },
+        images,
+        entered: inferred.entered,
+    })
+}
+
+/// Milliseconds since `start`.
+pub fn milliseconds(start: Instant) -> f64 {
+    start.elapsed().as_secs_f64() * 1e3
+}
+
+/// Splits loaded models into the per-stage parts.
+pub fn split(
+    models: Vec<LoadedModel>,
+) -> (Vec<Preprocessor>, Vec<Engine>, Vec<Decoder>, Vec<String>) {
+    let mut preprocessors = Vec::new();
+    let mut engines = Vec::new();
+    let mut decoders = Vec::new();
+    let mut names = Vec::new();
+    for model in models {
+        names.push(model.manifest.name.clone());
+        preprocessors.push(model.preprocessor);
+        engines.push(model.engine);
+        decoders.push(model.decoder);
+    }
+    (preprocessors, engines, decoders, names)
+}
