@@ -95,14 +95,14 @@ fn decode(criterion: &mut Criterion) -> anyhow::Result<()> {
     let yolox_values: Vec<ArrayD<f32>> = (0..CAMERAS).map(|_| yolox_output(&mut noise)).collect();
     let yolox_outputs: Vec<HeadOutputs<'_>> =
         yolox_values.iter().map(|values| [("output", values.view())].into_iter().collect()).collect();
-    let yolox_cameras: Vec<CameraInput<'_>> = yolox_outputs
+    let yolox_cameras: Vec<CameraInput<'_, '_>> = yolox_outputs
         .iter()
         .map(|outputs| CameraInput { outputs, batch_index: 0, transform: letterbox })
         .collect();
     let (da, ll) = (twinlite_output(&mut noise), twinlite_output(&mut noise));
     let twinlite_outputs: HeadOutputs<'_> =
         [("da", da.view()), ("ll", ll.view())].into_iter().collect();
-    let twinlite_cameras: Vec<CameraInput<'_>> = (0..CAMERAS)
+    let twinlite_cameras: Vec<CameraInput<'_, '_>> = (0..CAMERAS)
         .map(|batch_index| CameraInput { outputs: &twinlite_outputs, batch_index, transform: stretch })
         .collect();
 

@@ -84,7 +84,7 @@ impl Decoder {
 
     /// Decodes every head of every camera in parallel. Result `i` belongs to `cameras[i]`;
     /// the results live in the decoder and are overwritten by the next call.
-    pub fn decode_frame_set(&mut self, cameras: &[CameraInput<'_>]) -> Result<&[CameraResults]> {
+    pub fn decode_frame_set(&mut self, cameras: &[CameraInput<'_, '_>]) -> Result<&[CameraResults]> {
         for camera in cameras {
             camera.transform.check()?;
         }
@@ -132,13 +132,13 @@ fn new_result(head: &HeadConfig) -> HeadResult {
 }
 
 /// One camera's slice of every output the head reads, after checking shapes and batch index.
-fn camera_views<'a>(
+fn camera_views<'values>(
     head: &HeadConfig,
     input: InputSize,
     camera_index: usize,
-    camera: &CameraInput<'a>,
-) -> Result<Vec<ArrayViewD<'a, f32>>> {
-    let outputs: &'a HeadOutputs<'a> = camera.outputs;
+    camera: &CameraInput<'_, 'values>,
+) -> Result<Vec<ArrayViewD<'values, f32>>> {
+    let outputs: &HeadOutputs<'values> = camera.outputs;
     head.outputs()
         .iter()
         .map(|name| {
@@ -158,7 +158,7 @@ fn camera_views<'a>(
                     batch,
                 });
             }
-            Ok(values.view().index_axis_move(Axis(0), camera.batch_index))
+            Ok(values.clone().index_axis_move(Axis(0), camera.batch_index))
         })
         .collect()
 }
@@ -177,7 +177,7 @@ fn decode_head(
     head: &HeadConfig,
     input: InputSize,
     camera_index: usize,
-    camera: &CameraInput<'_>,
+    camera: &CameraInput<'_, '_>,
     scratch: &mut HeadScratch,
     result: &mut HeadResult,
 ) -> Result<()> {

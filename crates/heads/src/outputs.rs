@@ -55,9 +55,9 @@ impl<'a, S: Into<String>> FromIterator<(S, ArrayViewD<'a, f32>)> for HeadOutputs
 /// `batch_index`; a fixed-batch-1 model run once per camera gives each its own `outputs` and
 /// `batch_index` 0.
 #[derive(Debug, Clone, Copy)]
-pub struct CameraInput<'a> {
+pub struct CameraInput<'outputs, 'values> {
     /// The model outputs holding this camera's values.
-    pub outputs: &'a HeadOutputs<'a>,
+    pub outputs: &'outputs HeadOutputs<'values>,
     /// This camera's position in the outputs' batch dimension.
     pub batch_index: usize,
     /// Model-input pixels → this camera's original pixels.
