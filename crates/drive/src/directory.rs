@@ -9,7 +9,7 @@ use crate::error::{read_json, DriveError};
 use crate::frame_set::{nearest_pose, CameraFrame, Frame, FrameSet};
 use crate::ground_truth::GroundTruth;
 use crate::index::{FrameRecord, IndexRecord, FORMAT_NAME, FORMAT_VERSION};
-use crate::paths::resolve_inside;
+use crate::paths::{resolve_inside, Links};
 use crate::sync::{synchronize, Slot, SyncConfig};
 use crate::writer::{INDEX_FILE, RIG_FILE};
 
@@ -129,7 +129,13 @@ fn check_frame(
             known: rig.names().collect::<Vec<_>>().join(", "),
         });
     };
-    let path = resolve_inside(root, file, &format!("{field}.image"), &record.image)?;
+    let path = resolve_inside(
+        root,
+        file,
+        &format!("{field}.image"),
+        &record.image,
+        Links::StayInside,
+    )?;
     let ground_truth = match &record.ground_truth {
         None => None,
         Some(truth) => {
@@ -142,6 +148,7 @@ fn check_frame(
                             file,
                             &format!("{field}.ground_truth.{name}"),
                             relative,
+                            Links::StayInside,
                         )
                     })
                     .transpose()

@@ -14,7 +14,7 @@ use crate::drive::{Drive, DriveFormat};
 use crate::error::{read_json, DriveError};
 use crate::frame_set::{CameraFrame, Frame, FrameSet};
 use crate::ground_truth::EgoPose;
-use crate::paths::resolve_inside;
+use crate::paths::{resolve_inside, Links};
 use crate::sync::MissingReason;
 
 /// How far a stored quaternion's norm may be from 1.
@@ -183,6 +183,7 @@ pub(crate) fn read(root: &Path, version: &str) -> Result<Drive, DriveError> {
                 &table("sample_data"),
                 &format!("{field}.filename"),
                 &record.filename,
+                Links::Follow,
             )?;
             frames.push(CameraFrame::Present(Frame {
                 camera: camera.name.clone(),
@@ -314,6 +315,17 @@ fn build_rig(
                     camera.channel
                 ),
                 "give the camera matrix [[fx, 0, cx], [0, fy, cy], [0, 0, 1]]",
+            ));
+        }
+        let (fx, fy) = (intrinsic[0][0], intrinsic[1][1]);
+        if !(fx.is_finite() && fy.is_finite() && fx > 0.0 && fy > 0.0) {
+            return Err(invalid(
+                "camera_intrinsic",
+                format!(
+                    "camera {} focal lengths fx {fx}, fy {fy} must be positive pixels",
+                    camera.channel
+                ),
+                "give positive focal lengths in pixels",
             ));
         }
         let rotation = to_rotation(record.rotation).ok_or_else(|| {

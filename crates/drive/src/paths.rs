@@ -4,13 +4,23 @@ use std::path::{Component, Path, PathBuf};
 
 use crate::error::DriveError;
 
+/// Whether symbolic links inside a drive may lead outside it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Links {
+    /// Our drives: a link must resolve inside the drive directory.
+    StayInside,
+    /// nuScenes dataroots, whose `samples/` is often a link to another disk.
+    Follow,
+}
+
 /// The absolute path of `relative` inside `root`, refusing absolute paths, `..` components,
-/// symbolic links that lead outside, and files that do not exist.
+/// symbolic links that lead outside (unless `links` allows it), and missing files.
 pub(crate) fn resolve_inside(
     root: &Path,
     file: &Path,
     field: &str,
     relative: &str,
+    links: Links,
 ) -> Result<PathBuf, DriveError> {
     let escapes = || DriveError::PathEscapes {
         file: file.to_owned(),
@@ -32,8 +42,11 @@ pub(crate) fn resolve_inside(
             path: relative.to_owned(),
         });
     }
-    let canonical_root = root.canonicalize().map_err(DriveError::io(root))?;
     let canonical = joined.canonicalize().map_err(DriveError::io(&joined))?;
+    if links == Links::Follow {
+        return Ok(canonical);
+    }
+    let canonical_root = root.canonicalize().map_err(DriveError::io(root))?;
     if !canonical.starts_with(&canonical_root) {
         return Err(escapes());
     }

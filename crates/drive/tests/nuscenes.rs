@@ -98,3 +98,75 @@ fn annotated_truck_projects_into_cam_front_near_its_pixel() {
         .count();
     assert!(seen >= 60, "only {seen} of 69 boxes land in an image");
 }
+
+/// A writable copy of the sample's tables in a temporary dataroot whose `samples/` links to
+/// the real images (as nuScenes installs often do).
+fn copy_of_sample(root: &std::path::Path) -> tempfile::TempDir {
+    let copy = tempfile::tempdir().unwrap();
+    let tables = copy.path().join("v1.0-mini");
+    std::fs::create_dir(&tables).unwrap();
+    for entry in std::fs::read_dir(root.join("v1.0-mini")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), tables.join(entry.file_name())).unwrap();
+    }
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(
+        root.join("samples").canonicalize().unwrap(),
+        copy.path().join("samples"),
+    )
+    .unwrap();
+    copy
+}
+
+fn edit_table(dataroot: &std::path::Path, table: &str, edit: impl FnOnce(&mut serde_json::Value)) {
+    let path = dataroot.join("v1.0-mini").join(table);
+    let mut value: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    edit(&mut value);
+    std::fs::write(&path, value.to_string()).unwrap();
+}
+
+#[cfg(unix)]
+#[test]
+fn bad_nuscenes_tables_are_named_by_file_and_field() {
+    let root = panoptes_fixtures::real_or_skip!("nuscenes-sample");
+    let copy = copy_of_sample(&root);
+    assert_eq!(
+        Drive::open(copy.path()).unwrap().frame_sets().len(),
+        1,
+        "linked samples/ must be accepted"
+    );
+
+    let check = |table: &str, field: &str, edit: &dyn Fn(&mut serde_json::Value)| {
+        let copy = copy_of_sample(&root);
+        edit_table(copy.path(), table, edit);
+        let error = Drive::open(copy.path()).unwrap_err();
+        let message = error.to_string();
+        assert!(message.contains(&format!("v1.0-mini/{table}")), "{message}");
+        assert_eq!(error.field().as_deref(), Some(field), "{message}");
+        message
+    };
+    let message = check("calibrated_sensor.json", "[0].rotation", &|tables| {
+        tables[0]["rotation"] = serde_json::json!([0.9, -0.5, 0.5, -0.5]);
+    });
+    assert!(message.contains("unit length"), "{message}");
+    let message = check("sample_data.json", "[0].filename", &|tables| {
+        tables[0]["filename"] = serde_json::json!("../../etc/passwd");
+    });
+    assert!(message.contains("leaves the drive directory"), "{message}");
+    let message = check("sample_data.json", "[1].filename", &|tables| {
+        tables[1]["filename"] = serde_json::json!("samples/CAM_FRONT_RIGHT/absent.jpg");
+    });
+    assert!(message.contains("does not exist"), "{message}");
+    let message = check(
+        "calibrated_sensor.json",
+        "[0].camera_intrinsic",
+        &|tables| {
+            tables[0]["camera_intrinsic"][0][0] = serde_json::json!(-1266.4);
+        },
+    );
+    assert!(message.contains("-1266.4"), "{message}");
+    check("sample_data.json", "[2].timestamp", &|tables| {
+        tables[2]["timestamp"] = serde_json::json!("soon");
+    });
+}
