@@ -83,7 +83,7 @@ fn annotated_truck_projects_into_cam_front_near_its_pixel() {
         .project_ego(&centre(truck))
         .unwrap();
     assert!(
-        (pixel.x - 432.0).abs() < 3.0 && (pixel.y - 294.0).abs() < 3.0,
+        (pixel.x - 432.0).abs() < 1.0 && (pixel.y - 294.0).abs() < 1.0,
         "truck at {pixel}"
     );
     // Every box in front of some camera lands in at most one or two images, and most boxes
