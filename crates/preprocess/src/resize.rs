@@ -2,18 +2,20 @@
 //!
 //! Sampling follows OpenCV's `INTER_LINEAR` (the reference outputs of the real models were made
 //! with `cv2.resize`): destination pixel `d` samples source `(d + 0.5) / scale - 0.5`, clamped at
-//! the borders, with weights in 11-bit fixed point and the result rounded to a whole grey level as
-//! OpenCV's 8-bit output is, before scale/mean/std. Each output row blends its two source rows
-//! (a vectorisable pass), then samples the blended row per column into the three planes.
+//! the borders, with weights in fixed point (8 bits between rows, 11 between columns, as OpenCV
+//! uses 11) and the result rounded half up to a whole grey level as OpenCV's 8-bit output is,
+//! before scale/mean/std. Each output row blends its two source rows in 16-bit integers (a
+//! vectorised pass), then samples the blended row per column into the three planes.
 
 use crate::{ColorOrder, InputLayout, PixelTransform};
 
-/// Fixed-point weight of 1.0 (OpenCV's `INTER_RESIZE_COEF_SCALE`).
-const WEIGHT_ONE: i32 = 1 << WEIGHT_BITS;
-const WEIGHT_BITS: u32 = 11;
+/// Fixed-point bits of column weights (OpenCV's `INTER_RESIZE_COEF_BITS`).
+pub(crate) const COLUMN_WEIGHT_BITS: u32 = 11;
+/// Fixed-point bits of row weights: 8, so that `pixel * weight` sums fit in u16.
+pub(crate) const ROW_WEIGHT_BITS: u32 = 8;
 
 /// One destination column (or row): the two source indices and the weight of the second, in
-/// units of `1 / WEIGHT_ONE`.
+/// units of `2^-bits`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Tap {
     pub first: usize,
@@ -22,7 +24,7 @@ pub(crate) struct Tap {
 }
 
 /// Taps for `destination` samples over `source` samples, OpenCV `INTER_LINEAR` style.
-pub(crate) fn axis_taps(source: usize, destination: usize, taps: &mut Vec<Tap>) {
+pub(crate) fn axis_taps(source: usize, destination: usize, bits: u32, taps: &mut Vec<Tap>) {
     taps.clear();
     let ratio = source as f64 / destination as f64;
     let last = source.saturating_sub(1);
@@ -34,7 +36,7 @@ pub(crate) fn axis_taps(source: usize, destination: usize, taps: &mut Vec<Tap>) 
         } else if floor as usize >= last {
             (last, 0)
         } else {
-            let fraction = (position - floor) * f64::from(WEIGHT_ONE);
+            let fraction = (position - floor) * f64::from(1_u32 << bits);
             (floor as usize, fraction.round() as i32)
         };
         Tap {
@@ -70,6 +72,29 @@ impl Normalisation {
         }
     }
 
+    /// Fills the padding around the `(left, top, width, height)` content rectangle of each plane.
+    fn fill_outside(
+        &self,
+        slot: &mut [f32],
+        model_width: usize,
+        content: (usize, usize, usize, usize),
+    ) {
+        let (left, top, width, height) = content;
+        let plane_len = slot.len() / 3;
+        for (plane, value) in slot.chunks_exact_mut(plane_len).zip(self.pad) {
+            let (above, rest) = plane.split_at_mut(top * model_width);
+            above.fill(value);
+            let (middle, below) = rest.split_at_mut(height * model_width);
+            below.fill(value);
+            if width < model_width {
+                for row in middle.chunks_exact_mut(model_width) {
+                    row[..left].fill(value);
+                    row[left + width..].fill(value);
+                }
+            }
+        }
+    }
+
     /// Fills a whole image slot (three planes) with padding.
     pub(crate) fn fill_padding(&self, slot: &mut [f32]) {
         let plane_len = slot.len() / 3;
@@ -92,8 +117,8 @@ pub(crate) struct RgbImage<'a> {
 pub(crate) struct ResizeScratch {
     columns: Vec<Tap>,
     rows: Vec<Tap>,
-    /// One output row's two source rows blended, RGB interleaved, in `1 / WEIGHT_ONE` units.
-    blended: Vec<i32>,
+    /// One output row's two source rows blended, RGB interleaved, in `2^-ROW_WEIGHT_BITS` units.
+    blended: Vec<u16>,
     /// (source width, source height, resized width, resized height) the taps were made for.
     made_for: Option<(usize, usize, usize, usize)>,
 }
@@ -113,13 +138,25 @@ pub(crate) fn resize_into(
     };
     let key = (image.width, image.height, resized_width, resized_height);
     if scratch.made_for != Some(key) {
-        axis_taps(image.width, resized_width, &mut scratch.columns);
-        axis_taps(image.height, resized_height, &mut scratch.rows);
+        axis_taps(
+            image.width,
+            resized_width,
+            COLUMN_WEIGHT_BITS,
+            &mut scratch.columns,
+        );
+        axis_taps(
+            image.height,
+            resized_height,
+            ROW_WEIGHT_BITS,
+            &mut scratch.rows,
+        );
         scratch.made_for = Some(key);
     }
-    if resized_width != model_width || resized_height != transform.model_height as usize {
-        normalisation.fill_padding(slot);
-    }
+    normalisation.fill_outside(
+        slot,
+        model_width,
+        (left, top, resized_width, resized_height),
+    );
     let (Some(first_column), Some(last_column)) = (scratch.columns.first(), scratch.columns.last())
     else {
         return;
@@ -136,6 +173,7 @@ pub(crate) fn resize_into(
     let [(multiplier_0, offset_0), (multiplier_1, offset_1), (multiplier_2, offset_2)] =
         normalisation.affine;
     scratch.blended.resize(stride, 0);
+    const SHIFT: u32 = ROW_WEIGHT_BITS + COLUMN_WEIGHT_BITS;
     for row_tap in &scratch.rows {
         let (Some(row_0), Some(row_1), Some(row_2)) = (
             plane_rows[0].next(),
@@ -146,10 +184,12 @@ pub(crate) fn resize_into(
         };
         let upper = &image.pixels[row_tap.first * stride..][used.clone()];
         let lower = &image.pixels[row_tap.second * stride..][used.clone()];
-        let (upper_weight, lower_weight) = (WEIGHT_ONE - row_tap.weight, row_tap.weight);
+        // At most 255 * 256: the sum fits in u16, so it vectorises as 16-bit multiplies.
+        let lower_weight = row_tap.weight as u16;
+        let upper_weight = (1_u16 << ROW_WEIGHT_BITS) - lower_weight;
         let blended = &mut scratch.blended[used.clone()];
         for ((value, high), low) in blended.iter_mut().zip(upper).zip(lower) {
-            *value = i32::from(*high) * upper_weight + i32::from(*low) * lower_weight;
+            *value = u16::from(*high) * upper_weight + u16::from(*low) * lower_weight;
         }
         let blended = &scratch.blended;
         let outputs = row_0[left..left + resized_width]
@@ -159,12 +199,13 @@ pub(crate) fn resize_into(
             .zip(&scratch.columns);
         for (((output_0, output_1), output_2), column) in outputs {
             let (first, second) = (column.first * 3, column.second * 3);
-            let (first_weight, second_weight) = (WEIGHT_ONE - column.weight, column.weight);
+            let second_weight = column.weight;
+            let first_weight = (1 << COLUMN_WEIGHT_BITS) - second_weight;
             // Round half up to a whole grey level, as OpenCV's fixed-point resize does.
             let level = |channel: usize| {
-                let sum = blended[first + channel] * first_weight
-                    + blended[second + channel] * second_weight;
-                ((sum + (1 << (2 * WEIGHT_BITS - 1))) >> (2 * WEIGHT_BITS)) as f32
+                let sum = i32::from(blended[first + channel]) * first_weight
+                    + i32::from(blended[second + channel]) * second_weight;
+                ((sum + (1 << (SHIFT - 1))) >> SHIFT) as f32
             };
             *output_0 = level(channel_0) * multiplier_0 + offset_0;
             *output_1 = level(channel_1) * multiplier_1 + offset_1;
