@@ -11,9 +11,9 @@ pub use panoptes_heads::{
     COCO_KEYPOINT_NAMES, COCO_SKELETON,
 };
 pub use panoptes_pipeline::{
-    load_models, model_reports, replay_sequential, CameraPerception, FramePerception, FrameProblem,
-    Latency, LoadedModel, ModelReport, ModelRequest, OutputDirectory, PipelineError, Progress,
-    ReplayOptions, Report, StageTimes, PERCEPTION_FILE, REPORT_FILE,
+    input_layout, load_models, model_reports, replay_sequential, CameraPerception, FramePerception,
+    FrameProblem, Latency, LoadedModel, ModelReport, ModelRequest, OutputDirectory, PipelineError,
+    Progress, ReplayOptions, Report, StageTimes, PERCEPTION_FILE, REPORT_FILE,
 };
 pub use panoptes_preprocess::{
     ColorOrder, ImageSource, InputLayout, PixelTransform, PreprocessError, Preprocessor, ResizeMode,

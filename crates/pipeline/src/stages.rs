@@ -184,7 +184,7 @@ pub fn decode(
     for ((decoder, model), model_name) in decoders.iter_mut().zip(&inferred.models).zip(model_names)
     {
         let outputs: panoptes_heads::HeadOutputs<'_> = model.outputs.iter().collect();
-        let present: Vec<(usize, CameraInput<'_>)> = model
+        let present: Vec<(usize, CameraInput<'_, '_>)> = model
             .cameras
             .iter()
             .enumerate()
@@ -208,7 +208,7 @@ pub fn decode(
                 }
             }
         }
-        let inputs: Vec<CameraInput<'_>> = present.iter().map(|(_, input)| *input).collect();
+        let inputs: Vec<CameraInput<'_, '_>> = present.iter().map(|(_, input)| *input).collect();
         let results =
             decoder
                 .decode_frame_set(&inputs)
