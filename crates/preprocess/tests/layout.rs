@@ -82,7 +82,8 @@ fn invalid_field(layout: &InputLayout) -> String {
 #[test]
 fn validate_names_the_bad_field() {
     let good = parse(FULL).unwrap();
-    let cases: [(&str, fn(&mut InputLayout)); 7] = [
+    type Spoil = fn(&mut InputLayout);
+    let cases: [(&str, Spoil); 7] = [
         ("tensor", |layout| layout.tensor = " ".into()),
         ("width", |layout| layout.width = 0),
         ("height", |layout| layout.height = 100_000),
