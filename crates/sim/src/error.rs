@@ -27,7 +27,13 @@ pub enum SimError {
         camera: String,
         message: String,
     },
-    /// Writing the drive failed.
-    #[error("writing the drive at {path}: {message}")]
-    Write { path: PathBuf, message: String },
+    /// The drive writer refused something or could not write it.
+    #[error(transparent)]
+    Drive(#[from] panoptes_drive::DriveError),
+    /// A file beside the drive's own (the instance maps) could not be written.
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }

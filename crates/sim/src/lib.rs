@@ -16,6 +16,7 @@ mod actor;
 mod classes;
 mod error;
 mod geometry;
+mod output;
 mod pedestrian;
 mod projector;
 mod random;
@@ -34,11 +35,15 @@ pub use actor::WorldBox;
 pub use classes::{DetectionClass, SemanticClass, COCO_KEYPOINTS};
 pub use error::SimError;
 pub use geometry::{rgb, Material, MeshBuilder, Triangle};
+pub use output::{
+    depth_millimetres, encode_frame_set, write_drive, EncodedFrame, InstanceIds, JPEG_QUALITY,
+    SYNC_WINDOW_US,
+};
 pub use projector::{CameraProjector, FISHEYE_HALF_ANGLE};
 pub use raster::NEAR_PLANE;
 pub use render::{render, CameraRender};
-pub use rigs::RigPreset;
+pub use rigs::{parse_size, RigPreset, FISHEYE_K};
 pub use scene::{Lighting, Scene, SceneObject};
-pub use simulator::{CameraFrame, FrameSet, SimConfig, Simulator, START_TIMESTAMP_US};
+pub use simulator::{RenderedCamera, RenderedFrameSet, SimConfig, Simulator, START_TIMESTAMP_US};
 pub use truth::{ego_boxes, object_boxes, visibility, EgoBox, ObjectBox, KEYPOINT_DEPTH_MARGIN};
 pub use world::{World, VIEW_RANGE};

@@ -311,7 +311,7 @@ mod tests {
         let beside = left
             .project_ego_in_image(&Point3::new(
                 2.05,
-                6.0,
+                1.02 + 6.0,
                 1.05 - 6.0 * 35f64.to_radians().tan(),
             ))
             .unwrap();
@@ -327,5 +327,45 @@ mod tests {
             RigPreset::Fisheye4
         );
         assert!("pinhole9".parse::<RigPreset>().is_err());
+    }
+}
+
+/// Reads an image size written `WIDTHxHEIGHT` (for example `640x360`).
+pub fn parse_size(text: &str) -> Result<(u32, u32), SimError> {
+    let syntax = || SimError::SizeSyntax {
+        text: text.to_owned(),
+    };
+    let (width, height) = text.split_once(['x', 'X', '×']).ok_or_else(syntax)?;
+    let width: u32 = width.trim().parse().map_err(|_| syntax())?;
+    let height: u32 = height.trim().parse().map_err(|_| syntax())?;
+    if !(16..=8192).contains(&width) || !(16..=8192).contains(&height) {
+        return Err(SimError::ImageSize { width, height });
+    }
+    Ok((width, height))
+}
+
+#[cfg(test)]
+mod size_tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse_and_bad_ones_say_why() {
+        assert_eq!(parse_size("640x360").ok(), Some((640, 360)));
+        assert_eq!(parse_size("1280X966").ok(), Some((1280, 966)));
+        assert!(matches!(
+            parse_size("640"),
+            Err(SimError::SizeSyntax { .. })
+        ));
+        assert!(matches!(
+            parse_size("ax3"),
+            Err(SimError::SizeSyntax { .. })
+        ));
+        assert!(matches!(
+            parse_size("8x8"),
+            Err(SimError::ImageSize {
+                width: 8,
+                height: 8
+            })
+        ));
     }
 }

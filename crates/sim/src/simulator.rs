@@ -52,23 +52,26 @@ impl SimConfig {
 
 /// One camera's picture and truth within a frame set.
 #[derive(Debug, Clone)]
-pub struct CameraFrame {
+pub struct RenderedCamera {
     /// Camera name (as in the rig).
     pub camera: String,
     pub timestamp_us: u64,
     pub render: CameraRender,
+    /// 2D boxes (and keypoints) of the objects this camera sees.
     pub boxes: Vec<ObjectBox>,
+    /// 3D boxes of every object around, in the ego frame at this camera's exposure time.
+    pub cuboids: Vec<EgoBox>,
 }
 
 /// All cameras of one frame set.
 #[derive(Debug, Clone)]
-pub struct FrameSet {
+pub struct RenderedFrameSet {
     pub index: u64,
     /// The set's timestamp; each camera exposes a few milliseconds after it.
     pub timestamp_us: u64,
     /// Pose of the ego in the world at the set's timestamp.
     pub ego_to_world: Isometry3<f64>,
-    pub cameras: Vec<CameraFrame>,
+    pub cameras: Vec<RenderedCamera>,
     /// Every object around the ego at the set's timestamp, in the ego frame.
     pub ego_boxes: Vec<EgoBox>,
 }
@@ -120,7 +123,7 @@ impl Simulator {
 
     /// Renders frame set `index` (cameras in parallel).
     #[must_use]
-    pub fn frame_set(&self, index: u64) -> FrameSet {
+    pub fn frame_set(&self, index: u64) -> RenderedFrameSet {
         let time = self.frame_time(index);
         let timestamp_us = START_TIMESTAMP_US + (time * 1e6).round() as u64;
         let stuff = self.world.stuff(time);
@@ -133,7 +136,7 @@ impl Simulator {
                 let exposure = time + offset_ms / 1000.0;
                 let scene = self.world.scene(&stuff, &actors, exposure);
                 let (frame, _) = self.camera_frame(projector, &scene, exposure);
-                CameraFrame {
+                RenderedCamera {
                     timestamp_us: timestamp_us + (offset_ms * 1000.0).round() as u64,
                     ..frame
                 }
@@ -141,7 +144,7 @@ impl Simulator {
             .collect();
         let ego_to_world = self.world.ego_to_world(time);
         let scene = self.world.scene(&stuff, &actors, time);
-        FrameSet {
+        RenderedFrameSet {
             index,
             timestamp_us,
             ego_to_world,
@@ -157,8 +160,9 @@ impl Simulator {
         projector: &CameraProjector,
         scene: &Scene,
         time: f64,
-    ) -> (CameraFrame, Isometry3<f64>) {
-        let camera_to_world = self.world.ego_to_world(time) * projector.camera.sensor_to_ego;
+    ) -> (RenderedCamera, Isometry3<f64>) {
+        let ego_to_world = self.world.ego_to_world(time);
+        let camera_to_world = ego_to_world * projector.camera.sensor_to_ego;
         let render = render(projector, &camera_to_world, scene, &self.world.lighting);
         let boxes = object_boxes(
             &render,
@@ -167,11 +171,12 @@ impl Simulator {
             &camera_to_world.inverse(),
         );
         (
-            CameraFrame {
+            RenderedCamera {
                 camera: projector.camera.name.clone(),
                 timestamp_us: 0,
                 render,
                 boxes,
+                cuboids: ego_boxes(scene, &ego_to_world),
             },
             camera_to_world,
         )

@@ -194,17 +194,7 @@ impl Town {
             KERB_HEIGHT,
             sidewalk,
         );
-        // The kerb's face towards the road and a lighter kerb stone on top of the edge.
-        mesh.quad(
-            [
-                Point3::new(start, near, 0.0),
-                Point3::new(end, near, 0.0),
-                Point3::new(end, near, KERB_HEIGHT),
-                Point3::new(start, near, KERB_HEIGHT),
-            ],
-            Vector3::new(0.0, -side, 0.0),
-            sidewalk.with_albedo(rgb(200, 198, 190)),
-        );
+        kerb_face(mesh, start, end, near, side);
         let stone = near + side * 0.2;
         mesh.ground(
             start,
@@ -250,6 +240,8 @@ impl Town {
             KERB_HEIGHT,
             sidewalk,
         );
+        kerb_face(mesh, start, centre - half, near, side);
+        kerb_face(mesh, centre + half, end, near, side);
         for (x, normal) in [(centre - half, 1.0), (centre + half, -1.0)] {
             mesh.quad(
                 [
@@ -498,6 +490,20 @@ impl Town {
             x += random.range(7.0, 12.0);
         }
     }
+}
+
+/// The kerb's face towards the main road along `y = near`, from x = start to end.
+fn kerb_face(mesh: &mut MeshBuilder, start: f64, end: f64, near: f64, side: f64) {
+    mesh.quad(
+        [
+            Point3::new(start, near, 0.0),
+            Point3::new(end, near, 0.0),
+            Point3::new(end, near, KERB_HEIGHT),
+            Point3::new(start, near, KERB_HEIGHT),
+        ],
+        Vector3::new(0.0, -side, 0.0),
+        Material::stuff(rgb(200, 198, 190), SemanticClass::Sidewalk),
+    );
 }
 
 #[cfg(test)]

@@ -1,0 +1,142 @@
+//! A known 3D point lands on the pixel where it is rendered, and the depth PNG at that pixel
+//! holds its camera-frame depth (within 1%), for pinhole and fisheye cameras.
+#![allow(clippy::unwrap_used)]
+
+use nalgebra::{Isometry3, Point3, Vector3};
+use panoptes_sim::{
+    encode_frame_set, render, CameraProjector, DetectionClass, InstanceIds, Lighting, Material,
+    MeshBuilder, RenderedCamera, RenderedFrameSet, RigPreset, Scene, SceneObject, SemanticClass,
+    WorldBox,
+};
+
+fn decode_depth(png: &[u8]) -> image::ImageBuffer<image::Luma<u16>, Vec<u16>> {
+    image::load_from_memory(png).unwrap().into_luma16()
+}
+
+/// For every camera: cubes along rays through chosen pixels at chosen distances; the pixel of
+/// each cube's nearest face centre must show that cube, at that face's depth.
+fn check_rig(preset: RigPreset, width: u32, height: u32) {
+    let rig = preset.rig(width, height).unwrap();
+    let ego_to_world = Isometry3::translation(100.0, -2.0, 0.0);
+    let mut checked = 0;
+    for camera in rig.cameras() {
+        let projector = CameraProjector::new(camera);
+        let camera_to_world = ego_to_world * camera.sensor_to_ego;
+        // Targets in the sensor frame: the cube's face towards the camera is centred on them.
+        let mut targets = Vec::new();
+        for (fraction_x, fraction_y, distance) in [
+            (0.5, 0.5, 7.0),
+            (0.2, 0.3, 12.0),
+            (0.8, 0.7, 25.0),
+            (0.35, 0.8, 40.0),
+            (0.7, 0.25, 55.0),
+        ] {
+            let pixel = nalgebra::Point2::new(
+                fraction_x * f64::from(width),
+                fraction_y * f64::from(height),
+            );
+            let ray = camera.unproject(&pixel).into_inner();
+            targets.push(Point3::from(ray * distance));
+        }
+        // Each cube is axis-aligned with the camera so its front face is at the target.
+        let half = 0.3;
+        let centres: Vec<Point3<f64>> = targets
+            .iter()
+            .map(|target| camera_to_world * (target + Vector3::z() * half))
+            .collect();
+        let mut scene = Scene::default();
+        for index in 0..targets.len() {
+            let mut mesh = MeshBuilder::default();
+            let axes = [Vector3::x(), Vector3::y(), Vector3::z()]
+                .map(|axis| camera_to_world.rotation * axis * half);
+            mesh.cuboid(
+                centres[index],
+                axes,
+                Material {
+                    albedo: [0.8, 0.2, 0.2],
+                    class: SemanticClass::TrafficCone,
+                    object: (index + 1) as u16,
+                },
+            );
+            let first = scene.triangles.len();
+            scene.triangles.extend(mesh.triangles);
+            scene.objects.push(SceneObject {
+                track_id: index as u64,
+                class: DetectionClass::TrafficCone,
+                world_box: WorldBox {
+                    centre: centres[index],
+                    size: [0.6; 3],
+                    yaw: 0.0,
+                },
+                keypoints: None,
+                triangles: first..scene.triangles.len(),
+            });
+        }
+        let rendered = render(&projector, &camera_to_world, &scene, &Lighting::default());
+        let set = RenderedFrameSet {
+            index: 0,
+            timestamp_us: 0,
+            ego_to_world,
+            cameras: vec![RenderedCamera {
+                camera: camera.name.clone(),
+                timestamp_us: 0,
+                boxes: panoptes_sim::object_boxes(
+                    &rendered,
+                    &scene,
+                    camera,
+                    &camera_to_world.inverse(),
+                ),
+                cuboids: Vec::new(),
+                render: rendered.clone(),
+            }],
+            ego_boxes: Vec::new(),
+        };
+        let encoded = encode_frame_set(&set, &mut InstanceIds::default()).unwrap();
+        let depth = decode_depth(&encoded[0].depth_png);
+        for (index, target) in targets.iter().enumerate() {
+            // Project the known point independently with the rig's camera model.
+            let world = camera_to_world * target;
+            let in_camera = camera_to_world.inverse() * world;
+            let pixel = camera.project(&in_camera).unwrap();
+            let (x, y) = (pixel.x.round() as usize, pixel.y.round() as usize);
+            assert_eq!(
+                usize::from(rendered.instance[y * rendered.width + x]),
+                index + 1,
+                "{} cube {index} at {x},{y}",
+                camera.name
+            );
+            assert_eq!(rendered.class_at(x, y), Some(SemanticClass::TrafficCone));
+            let millimetres = f64::from(depth.get_pixel(x as u32, y as u32)[0]);
+            let expected = in_camera.z * 1000.0;
+            assert!((millimetres - expected).abs() <= 0.01 * expected, "{} cube {index}: depth PNG {millimetres} mm vs camera-frame depth {expected:.0} mm", camera.name);
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, rig.len() * 5);
+}
+
+#[test]
+fn known_points_render_where_they_project_with_their_depth_pinhole() {
+    check_rig(RigPreset::NuScenes6, 640, 360);
+}
+
+#[test]
+fn known_points_render_where_they_project_with_their_depth_fisheye() {
+    check_rig(RigPreset::Fisheye4, 480, 360);
+}
+
+#[test]
+fn sky_and_void_have_no_depth_and_the_right_class() {
+    let rig = RigPreset::Fisheye4.rig(320, 240).unwrap();
+    let camera = &rig.cameras()[0];
+    let rendered = render(
+        &CameraProjector::new(camera),
+        &camera.sensor_to_ego,
+        &Scene::default(),
+        &Lighting::default(),
+    );
+    // Corners lie outside the 190° image circle: void; the centre sees only sky here.
+    assert_eq!(rendered.class_at(0, 0), Some(SemanticClass::Void));
+    assert_eq!(rendered.class_at(160, 120), Some(SemanticClass::Sky));
+    assert!(rendered.depth.iter().all(|depth| *depth == 0.0));
+}
