@@ -20,7 +20,10 @@ struct Noise(u64);
 
 impl Noise {
     fn next(&mut self) -> f32 {
-        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
         ((self.0 >> 40) as f32) / ((1_u64 << 24) as f32)
     }
 }
@@ -86,29 +89,48 @@ fn decode(criterion: &mut Criterion) -> anyhow::Result<()> {
     let twinlite_input = InputSize::new(640, 360)?;
     let mut yolox = Decoder::new(vec![detection_head()], yolox_input)?;
     let mut twinlite = Decoder::new(
-        vec![segmentation_head("drivable", "da"), segmentation_head("lanes", "ll")],
+        vec![
+            segmentation_head("drivable", "da"),
+            segmentation_head("lanes", "ll"),
+        ],
         twinlite_input,
     )?;
     let letterbox = ModelToImage::letterbox(yolox_input, WIDTH, HEIGHT, false)?;
     let stretch = ModelToImage::stretch(twinlite_input, WIDTH, HEIGHT)?;
 
     let yolox_values: Vec<ArrayD<f32>> = (0..CAMERAS).map(|_| yolox_output(&mut noise)).collect();
-    let yolox_outputs: Vec<HeadOutputs<'_>> =
-        yolox_values.iter().map(|values| [("output", values.view())].into_iter().collect()).collect();
+    let yolox_outputs: Vec<HeadOutputs<'_>> = yolox_values
+        .iter()
+        .map(|values| [("output", values.view())].into_iter().collect())
+        .collect();
     let yolox_cameras: Vec<CameraInput<'_, '_>> = yolox_outputs
         .iter()
-        .map(|outputs| CameraInput { outputs, batch_index: 0, transform: letterbox })
+        .map(|outputs| CameraInput {
+            outputs,
+            batch_index: 0,
+            transform: letterbox,
+        })
         .collect();
     let (da, ll) = (twinlite_output(&mut noise), twinlite_output(&mut noise));
     let twinlite_outputs: HeadOutputs<'_> =
         [("da", da.view()), ("ll", ll.view())].into_iter().collect();
     let twinlite_cameras: Vec<CameraInput<'_, '_>> = (0..CAMERAS)
-        .map(|batch_index| CameraInput { outputs: &twinlite_outputs, batch_index, transform: stretch })
+        .map(|batch_index| CameraInput {
+            outputs: &twinlite_outputs,
+            batch_index,
+            transform: stretch,
+        })
         .collect();
 
-    let detections: usize =
-        yolox.decode_frame_set(&yolox_cameras)?.iter().map(|camera| camera.detections().count()).sum();
-    anyhow::ensure!(detections >= CAMERAS * 25, "only {detections} detections decoded");
+    let detections: usize = yolox
+        .decode_frame_set(&yolox_cameras)?
+        .iter()
+        .map(|camera| camera.detections().count())
+        .sum();
+    anyhow::ensure!(
+        detections >= CAMERAS * 25,
+        "only {detections} detections decoded"
+    );
 
     criterion.bench_function("six_cameras_yolox_nano_and_twinlitenet", |bench| {
         bench.iter(|| {

@@ -223,7 +223,11 @@ impl HeadConfig {
             fix: fix.to_owned(),
         };
         if self.name().trim().is_empty() {
-            return Err(fail("name", "is empty".into(), "give the head a unique name"));
+            return Err(fail(
+                "name",
+                "is empty".into(),
+                "give the head a unique name",
+            ));
         }
         let expected_outputs = match self {
             Self::Detection(config)
@@ -236,7 +240,10 @@ impl HeadConfig {
         if self.outputs().len() != expected_outputs {
             return Err(fail(
                 "outputs",
-                format!("lists {} outputs, expected {expected_outputs}", self.outputs().len()),
+                format!(
+                    "lists {} outputs, expected {expected_outputs}",
+                    self.outputs().len()
+                ),
                 "list one output (yolov5 may list one per stride instead)",
             ));
         }
@@ -271,12 +278,20 @@ impl HeadConfig {
             }
             Self::Keypoints(config) => {
                 if config.keypoints == 0 {
-                    return Err(fail("keypoints", "is 0".into(), "set the number of heatmap channels"));
+                    return Err(fail(
+                        "keypoints",
+                        "is 0".into(),
+                        "set the number of heatmap channels",
+                    ));
                 }
                 if !config.classes.is_empty() && config.classes.len() != config.keypoints {
                     return Err(fail(
                         "classes",
-                        format!("has {} names for {} keypoints", config.classes.len(), config.keypoints),
+                        format!(
+                            "has {} names for {} keypoints",
+                            config.classes.len(),
+                            config.keypoints
+                        ),
                         "list one name per keypoint, or none",
                     ));
                 }
@@ -294,7 +309,11 @@ fn check_unit(
     if (0.0..=1.0).contains(&value) {
         Ok(())
     } else {
-        Err(fail(field, format!("is {value}, outside 0..=1"), "use a value between 0 and 1"))
+        Err(fail(
+            field,
+            format!("is {value}, outside 0..=1"),
+            "use a value between 0 and 1",
+        ))
     }
 }
 
@@ -303,7 +322,11 @@ fn validate_detection(
     fail: impl Fn(&'static str, String, &str) -> HeadsError + Copy,
 ) -> Result<()> {
     if config.classes.is_empty() {
-        return Err(fail("classes", "is empty".into(), "list one label per class channel"));
+        return Err(fail(
+            "classes",
+            "is empty".into(),
+            "list one label per class channel",
+        ));
     }
     check_unit("score_threshold", config.score_threshold, fail)?;
     if !(config.nms_iou > 0.0 && config.nms_iou <= 1.0) {
@@ -314,7 +337,11 @@ fn validate_detection(
         ));
     }
     if config.max_detections == 0 {
-        return Err(fail("max_detections", "is 0".into(), "keep at least one detection"));
+        return Err(fail(
+            "max_detections",
+            "is 0".into(),
+            "keep at least one detection",
+        ));
     }
     if config.strides.is_empty() || config.strides.contains(&0) {
         return Err(fail(
@@ -325,13 +352,21 @@ fn validate_detection(
     }
     match (config.format, &config.anchors) {
         (DetectionFormat::Yolov5, None) => {
-            return Err(fail("anchors", "is missing".into(), "yolov5 needs anchors per stride"))
+            return Err(fail(
+                "anchors",
+                "is missing".into(),
+                "yolov5 needs anchors per stride",
+            ))
         }
         (DetectionFormat::Yolov5, Some(anchors)) => {
             if anchors.len() != config.strides.len() {
                 return Err(fail(
                     "anchors",
-                    format!("has {} groups for {} strides", anchors.len(), config.strides.len()),
+                    format!(
+                        "has {} groups for {} strides",
+                        anchors.len(),
+                        config.strides.len()
+                    ),
                     "give one group of (w, h) anchors per stride",
                 ));
             }
@@ -348,11 +383,18 @@ fn validate_detection(
             }
         }
         (_, Some(_)) => {
-            return Err(fail("anchors", "is only read by yolov5".into(), "remove `anchors`"))
+            return Err(fail(
+                "anchors",
+                "is only read by yolov5".into(),
+                "remove `anchors`",
+            ))
         }
         (_, None) => {}
     }
-    let keypoint_format = matches!(config.format, DetectionFormat::Panoptes | DetectionFormat::Yolov8);
+    let keypoint_format = matches!(
+        config.format,
+        DetectionFormat::Panoptes | DetectionFormat::Yolov8
+    );
     if config.keypoints > 0 && !keypoint_format {
         return Err(fail(
             "keypoints",

@@ -40,7 +40,10 @@ impl Decoder {
         InputSize::new(input.width, input.height)?;
         for (index, head) in heads.iter().enumerate() {
             head.validate()?;
-            if heads[..index].iter().any(|other| other.name() == head.name()) {
+            if heads[..index]
+                .iter()
+                .any(|other| other.name() == head.name())
+            {
                 return Err(HeadsError::Config {
                     head: head.name().to_owned(),
                     field: "name",
@@ -49,7 +52,12 @@ impl Decoder {
                 });
             }
         }
-        Ok(Self { heads, input, scratch: Vec::new(), results: Vec::new() })
+        Ok(Self {
+            heads,
+            input,
+            scratch: Vec::new(),
+            results: Vec::new(),
+        })
     }
 
     /// The heads, in manifest order.
@@ -84,12 +92,16 @@ impl Decoder {
 
     /// Decodes every head of every camera in parallel. Result `i` belongs to `cameras[i]`;
     /// the results live in the decoder and are overwritten by the next call.
-    pub fn decode_frame_set(&mut self, cameras: &[CameraInput<'_, '_>]) -> Result<&[CameraResults]> {
+    pub fn decode_frame_set(
+        &mut self,
+        cameras: &[CameraInput<'_, '_>],
+    ) -> Result<&[CameraResults]> {
         for camera in cameras {
             camera.transform.check()?;
         }
         while self.results.len() < cameras.len() {
-            self.scratch.push(self.heads.iter().map(new_scratch).collect());
+            self.scratch
+                .push(self.heads.iter().map(new_scratch).collect());
             self.results.push(CameraResults {
                 heads: self.heads.iter().map(new_result).collect(),
             });
@@ -101,9 +113,11 @@ impl Decoder {
             .zip(self.scratch.par_iter_mut())
             .zip(self.results.par_iter_mut())
             .flat_map_iter(|(((index, camera), scratch), results)| {
-                heads.iter().zip(scratch.iter_mut()).zip(results.heads.iter_mut()).map(
-                    move |((head, scratch), result)| (index, camera, head, scratch, result),
-                )
+                heads
+                    .iter()
+                    .zip(scratch.iter_mut())
+                    .zip(results.heads.iter_mut())
+                    .map(move |((head, scratch), result)| (index, camera, head, scratch, result))
             })
             .try_for_each(|(index, camera, head, scratch, result)| {
                 decode_head(head, input, index, camera, scratch, result)
@@ -128,7 +142,11 @@ fn new_result(head: &HeadConfig) -> HeadResult {
         HeadConfig::Depth(_) => HeadOutput::Depth(DepthMap::default()),
         HeadConfig::Keypoints(_) => HeadOutput::Keypoints(Vec::new()),
     };
-    HeadResult { name: head.name().to_owned(), output, non_finite: 0 }
+    HeadResult {
+        name: head.name().to_owned(),
+        output,
+        non_finite: 0,
+    }
 }
 
 /// One camera's slice of every output the head reads, after checking shapes and batch index.
@@ -182,7 +200,9 @@ fn decode_head(
     result: &mut HeadResult,
 ) -> Result<()> {
     let views = camera_views(head, input, camera_index, camera)?;
-    let Some(first) = views.first() else { return Ok(()) };
+    let Some(first) = views.first() else {
+        return Ok(());
+    };
     let transform = &camera.transform;
     result.non_finite = match (head, scratch, &mut result.output) {
         (
@@ -190,7 +210,11 @@ fn decode_head(
             HeadScratch::Detection(scratch),
             HeadOutput::Detections(detections),
         ) => {
-            let context = DetectionContext { config, input, transform };
+            let context = DetectionContext {
+                config,
+                input,
+                transform,
+            };
             decode_detections(context, &views, scratch, detections)
         }
         (
@@ -198,16 +222,28 @@ fn decode_head(
             HeadScratch::Segmentation(scratch),
             HeadOutput::Segmentation(map),
         ) => {
-            let scores = first.view().into_dimensionality::<Ix3>().map_err(|_| wrong_rank(head, first))?;
+            let scores = first
+                .view()
+                .into_dimensionality::<Ix3>()
+                .map_err(|_| wrong_rank(head, first))?;
             decode_segmentation(config, input, scores, transform, scratch, map)
         }
         (HeadConfig::Depth(config), HeadScratch::Depth(scratch), HeadOutput::Depth(map)) => {
-            let plane = if first.ndim() == 3 { first.index_axis(Axis(0), 0) } else { first.view() };
-            let plane = plane.into_dimensionality::<Ix2>().map_err(|_| wrong_rank(head, first))?;
+            let plane = if first.ndim() == 3 {
+                first.index_axis(Axis(0), 0)
+            } else {
+                first.view()
+            };
+            let plane = plane
+                .into_dimensionality::<Ix2>()
+                .map_err(|_| wrong_rank(head, first))?;
             decode_depth(config, input, plane, transform, scratch, map)
         }
         (HeadConfig::Keypoints(config), HeadScratch::Keypoints, HeadOutput::Keypoints(points)) => {
-            let heatmaps = first.view().into_dimensionality::<Ix3>().map_err(|_| wrong_rank(head, first))?;
+            let heatmaps = first
+                .view()
+                .into_dimensionality::<Ix3>()
+                .map_err(|_| wrong_rank(head, first))?;
             decode_heatmaps(config, input, heatmaps, transform, points)
         }
         // Scratch and results are built from the same head list, so kinds always agree.

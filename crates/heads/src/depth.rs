@@ -37,9 +37,17 @@ impl DepthMap {
 
     /// A 16-bit grey PNG of [`Self::millimetres`].
     pub fn encode_png(&self) -> Result<Vec<u8>> {
-        let bytes: Vec<u8> =
-            self.metres.iter().flat_map(|&metres| to_millimetres(metres).to_ne_bytes()).collect();
-        crate::png::encode(&bytes, self.width(), self.height(), image::ExtendedColorType::L16)
+        let bytes: Vec<u8> = self
+            .metres
+            .iter()
+            .flat_map(|&metres| to_millimetres(metres).to_ne_bytes())
+            .collect();
+        crate::png::encode(
+            &bytes,
+            self.width(),
+            self.height(),
+            image::ExtendedColorType::L16,
+        )
     }
 
     /// Writes [`Self::encode_png`] to `path`.
@@ -105,7 +113,11 @@ pub(crate) fn decode_depth(
         scratch.key = Some(key);
     }
     scratch.metres.clear();
-    scratch.metres.extend(values.iter().map(|&value| decode_depth_value(config, value)));
+    scratch.metres.extend(
+        values
+            .iter()
+            .map(|&value| decode_depth_value(config, value)),
+    );
     let invalid = scratch.metres.iter().filter(|v| v.is_nan()).count();
     let shape = (transform.height, transform.width);
     if map.metres.dim() != shape {

@@ -18,9 +18,7 @@ pub enum HeadsError {
         fix: String,
     },
     /// A model output has a shape that does not fit the head's configuration.
-    #[error(
-        "head `{head}`: output `{output}` has shape {got}, expected {expected}; fix: {fix}"
-    )]
+    #[error("head `{head}`: output `{output}` has shape {got}, expected {expected}; fix: {fix}")]
     OutputShape {
         /// The head's `name`.
         head: String,

@@ -86,7 +86,10 @@ pub(crate) fn decode_heatmaps(
     points: &mut Vec<Option<[f32; 3]>>,
 ) -> usize {
     let (_, height, width) = heatmaps.dim();
-    let cell = [input.width as f32 / width as f32, input.height as f32 / height as f32];
+    let cell = [
+        input.width as f32 / width as f32,
+        input.height as f32 / height as f32,
+    ];
     let mut non_finite = 0;
     points.clear();
     for heatmap in heatmaps.outer_iter() {
@@ -98,21 +101,29 @@ pub(crate) fn decode_heatmaps(
                 peak = Some((y, x, value));
             }
         }
-        let point = peak.filter(|&(_, _, score)| score >= config.score_threshold).map(|(y, x, score)| {
-            let sample = |y: usize, x: usize| heatmap[[y, x]];
-            let refine = |before: Option<f32>, after: Option<f32>| match (before, after) {
-                (Some(before), Some(after)) if before.is_finite() && after.is_finite() => {
-                    quadratic_peak_offset(before, score, after)
-                }
-                _ => 0.0,
-            };
-            let dx = refine(x.checked_sub(1).map(|x| sample(y, x)), (x + 1 < width).then(|| sample(y, x + 1)));
-            let dy = refine(y.checked_sub(1).map(|y| sample(y, x)), (y + 1 < height).then(|| sample(y + 1, x)));
-            let model_x = (x as f32 + dx + 0.5) * cell[0];
-            let model_y = (y as f32 + dy + 0.5) * cell[1];
-            let [image_x, image_y] = transform.to_image(model_x, model_y);
-            [image_x, image_y, score]
-        });
+        let point = peak
+            .filter(|&(_, _, score)| score >= config.score_threshold)
+            .map(|(y, x, score)| {
+                let sample = |y: usize, x: usize| heatmap[[y, x]];
+                let refine = |before: Option<f32>, after: Option<f32>| match (before, after) {
+                    (Some(before), Some(after)) if before.is_finite() && after.is_finite() => {
+                        quadratic_peak_offset(before, score, after)
+                    }
+                    _ => 0.0,
+                };
+                let dx = refine(
+                    x.checked_sub(1).map(|x| sample(y, x)),
+                    (x + 1 < width).then(|| sample(y, x + 1)),
+                );
+                let dy = refine(
+                    y.checked_sub(1).map(|y| sample(y, x)),
+                    (y + 1 < height).then(|| sample(y + 1, x)),
+                );
+                let model_x = (x as f32 + dx + 0.5) * cell[0];
+                let model_y = (y as f32 + dy + 0.5) * cell[1];
+                let [image_x, image_y] = transform.to_image(model_x, model_y);
+                [image_x, image_y, score]
+            });
         points.push(point);
     }
     non_finite

@@ -35,9 +35,7 @@ pub use decoder::Decoder;
 pub use depth::{decode_depth_value, to_millimetres, DepthMap};
 pub use detection::{iou, non_maximum_suppression, Candidate, Detection};
 pub use error::{HeadsError, Result};
-pub use keypoints::{
-    keypoint_name, quadratic_peak_offset, COCO_KEYPOINT_NAMES, COCO_SKELETON,
-};
+pub use keypoints::{keypoint_name, quadratic_peak_offset, COCO_KEYPOINT_NAMES, COCO_SKELETON};
 pub use outputs::{CameraInput, CameraResults, HeadOutput, HeadOutputs, HeadResult};
 pub use segmentation::ClassMap;
 pub use shape::check_output_shape;

@@ -22,7 +22,11 @@ impl<'a> HeadOutputs<'a> {
     /// Adds (or replaces) the output called `name`.
     pub fn insert(&mut self, name: impl Into<String>, values: ArrayViewD<'a, f32>) {
         let name = name.into();
-        match self.outputs.iter_mut().find(|(existing, _)| *existing == name) {
+        match self
+            .outputs
+            .iter_mut()
+            .find(|(existing, _)| *existing == name)
+        {
             Some(slot) => slot.1 = values,
             None => self.outputs.push((name, values)),
         }
@@ -30,7 +34,10 @@ impl<'a> HeadOutputs<'a> {
 
     /// The output called `name`.
     pub fn get(&self, name: &str) -> Option<&ArrayViewD<'a, f32>> {
-        self.outputs.iter().find(|(existing, _)| existing == name).map(|(_, values)| values)
+        self.outputs
+            .iter()
+            .find(|(existing, _)| existing == name)
+            .map(|(_, values)| values)
     }
 
     /// The output names, comma separated (for error messages).

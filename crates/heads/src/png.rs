@@ -17,10 +17,15 @@ pub(crate) fn encode(
     let mut bytes = Vec::new();
     let encoder =
         PngEncoder::new_with_quality(&mut bytes, CompressionType::Fast, FilterType::Adaptive);
-    let error = |source| HeadsError::Png { path: Default::default(), source };
+    let error = |source| HeadsError::Png {
+        path: Default::default(),
+        source,
+    };
     let width = u32::try_from(width).map_err(|_| error(too_large()))?;
     let height = u32::try_from(height).map_err(|_| error(too_large()))?;
-    encoder.write_image(pixels, width, height, color).map_err(error)?;
+    encoder
+        .write_image(pixels, width, height, color)
+        .map_err(error)?;
     Ok(bytes)
 }
 

@@ -119,7 +119,13 @@ pub(crate) fn decode_segmentation(
     let non_finite = match config.upsample {
         Upsample::Nearest => {
             let non_finite = argmax(values, channels, height * width, scratch);
-            upsample_nearest(&scratch.source_ids, width, &scratch.tables, &mut scratch.row, map);
+            upsample_nearest(
+                &scratch.source_ids,
+                width,
+                &scratch.tables,
+                &mut scratch.row,
+                map,
+            );
             non_finite
         }
         Upsample::Bilinear => {
@@ -127,7 +133,13 @@ pub(crate) fn decode_segmentation(
             count_non_finite(values)
         }
     };
-    map.fractions = fractions(map, config.classes.len(), &scratch.tables, scratch, config.upsample);
+    map.fractions = fractions(
+        map,
+        config.classes.len(),
+        &scratch.tables,
+        scratch,
+        config.upsample,
+    );
     non_finite
 }
 
@@ -149,7 +161,12 @@ fn count_non_finite(values: &[f32]) -> usize {
 
 /// Argmax over channel planes into `scratch.source_ids`; NaN is never the maximum. Returns the
 /// number of non-finite values.
-fn argmax(values: &[f32], channels: usize, pixels: usize, scratch: &mut SegmentationScratch) -> usize {
+fn argmax(
+    values: &[f32],
+    channels: usize,
+    pixels: usize,
+    scratch: &mut SegmentationScratch,
+) -> usize {
     let ids = &mut scratch.source_ids;
     ids.resize(pixels, 0);
     let plane = |channel: usize| &values[channel * pixels..(channel + 1) * pixels];
@@ -172,7 +189,11 @@ fn argmax(values: &[f32], channels: usize, pixels: usize, scratch: &mut Segmenta
     ids.fill(0);
     let best = &mut scratch.best;
     best.clear();
-    best.extend(plane(0).iter().map(|&v| if v.is_nan() { f32::NEG_INFINITY } else { v }));
+    best.extend(
+        plane(0)
+            .iter()
+            .map(|&v| if v.is_nan() { f32::NEG_INFINITY } else { v }),
+    );
     for channel in 1..channels {
         for ((id, best), &value) in ids.iter_mut().zip(best.iter_mut()).zip(plane(channel)) {
             if value > *best {
@@ -197,9 +218,14 @@ fn upsample_nearest(
     // Runs of at most `BLOCK` output pixels per source column (any upscaling up to 8×) are
     // written as one fixed-size block each, overlapping the next run; wider runs use the table.
     const BLOCK: usize = 8;
-    let runs = tables.column_counts.iter().all(|&count| count as usize <= BLOCK);
+    let runs = tables
+        .column_counts
+        .iter()
+        .all(|&count| count as usize <= BLOCK);
     row.resize(out_width + BLOCK, 0);
-    let Some(out) = map.ids.as_slice_mut() else { return };
+    let Some(out) = map.ids.as_slice_mut() else {
+        return;
+    };
     let buffer = row.as_mut_slice();
     let mut previous: Option<u32> = None;
     for (target, &source_row) in out.chunks_exact_mut(out_width).zip(&tables.rows) {
@@ -236,7 +262,9 @@ fn upsample_bilinear(
     let tables = &scratch.tables;
     let best = &mut scratch.best;
     best.resize(out_width, 0.0);
-    let Some(out) = map.ids.as_slice_mut() else { return };
+    let Some(out) = map.ids.as_slice_mut() else {
+        return;
+    };
     let pixels = height * width;
     for (row_index, tap) in tables.row_taps.iter().enumerate() {
         let line = &mut out[row_index * out_width..(row_index + 1) * out_width];
@@ -246,7 +274,11 @@ fn upsample_bilinear(
             let plane = &values[channel * pixels..(channel + 1) * pixels];
             let upper = &plane[tap.first as usize * width..(tap.first as usize + 1) * width];
             let lower = &plane[tap.second as usize * width..(tap.second as usize + 1) * width];
-            for ((id, best), column) in line.iter_mut().zip(best.iter_mut()).zip(&tables.column_taps) {
+            for ((id, best), column) in line
+                .iter_mut()
+                .zip(best.iter_mut())
+                .zip(&tables.column_taps)
+            {
                 let horizontal = |row: &[f32]| {
                     let (a, b) = (row[column.first as usize], row[column.second as usize]);
                     a + (b - a) * column.weight

@@ -35,10 +35,13 @@ pub fn check_output_shape(
     let alternatives = expected_shapes(config, input, index);
     let fits = |expected: &Vec<Dim>| {
         expected.len() == shape.len()
-            && expected.iter().zip(shape).all(|(dim, got)| match (dim, got) {
-                (Dim::Exact(size), Some(got)) => size == got,
-                _ => true,
-            })
+            && expected
+                .iter()
+                .zip(shape)
+                .all(|(dim, got)| match (dim, got) {
+                    (Dim::Exact(size), Some(got)) => size == got,
+                    _ => true,
+                })
     };
     if alternatives.iter().any(fits) {
         return Ok(());
@@ -46,7 +49,11 @@ pub fn check_output_shape(
     Err(HeadsError::OutputShape {
         head: config.name().to_owned(),
         output: output.to_owned(),
-        expected: alternatives.iter().map(|dims| format_dims(dims)).collect::<Vec<_>>().join(" or "),
+        expected: alternatives
+            .iter()
+            .map(|dims| format_dims(dims))
+            .collect::<Vec<_>>()
+            .join(" or "),
         got: format_shape(shape),
         fix: shape_fix(config),
     })
@@ -80,7 +87,11 @@ pub(crate) fn grid_rows(input: InputSize, strides: &[usize], per_cell: usize) ->
 }
 
 pub(crate) fn anchor_count(config: &DetectionConfig) -> usize {
-    config.anchors.as_ref().and_then(|groups| groups.first()).map_or(1, Vec::len)
+    config
+        .anchors
+        .as_ref()
+        .and_then(|groups| groups.first())
+        .map_or(1, Vec::len)
 }
 
 /// Values per detection row (columns of the row-major layouts, channels of yolov8).
@@ -102,7 +113,11 @@ fn expected_shapes(config: &HeadConfig, input: InputSize, index: usize) -> Vec<V
             let anchors = anchor_count(detection);
             match detection.format {
                 DetectionFormat::Yolox => {
-                    vec![vec![Batch, Exact(grid_rows(input, &detection.strides, 1)), width]]
+                    vec![vec![
+                        Batch,
+                        Exact(grid_rows(input, &detection.strides, 1)),
+                        width,
+                    ]]
                 }
                 DetectionFormat::Yolov5 if detection.outputs.len() > 1 => {
                     let stride = detection.strides.get(index).copied().unwrap_or(1);
@@ -113,10 +128,18 @@ fn expected_shapes(config: &HeadConfig, input: InputSize, index: usize) -> Vec<V
                     ]
                 }
                 DetectionFormat::Yolov5 => {
-                    vec![vec![Batch, Exact(grid_rows(input, &detection.strides, anchors)), width]]
+                    vec![vec![
+                        Batch,
+                        Exact(grid_rows(input, &detection.strides, anchors)),
+                        width,
+                    ]]
                 }
                 DetectionFormat::Yolov8 => {
-                    vec![vec![Batch, width, Exact(grid_rows(input, &detection.strides, 1))]]
+                    vec![vec![
+                        Batch,
+                        width,
+                        Exact(grid_rows(input, &detection.strides, 1)),
+                    ]]
                 }
                 DetectionFormat::Panoptes => vec![vec![Batch, Any, width]],
             }
@@ -156,7 +179,9 @@ fn format_dims(dims: &[Dim]) -> String {
 }
 
 fn format_shape(shape: &[Option<usize>]) -> String {
-    let parts: Vec<String> =
-        shape.iter().map(|dim| dim.map_or_else(|| "?".to_owned(), |size| size.to_string())).collect();
+    let parts: Vec<String> = shape
+        .iter()
+        .map(|dim| dim.map_or_else(|| "?".to_owned(), |size| size.to_string()))
+        .collect();
     format!("[{}]", parts.join(", "))
 }

@@ -39,7 +39,12 @@ pub struct ModelToImage {
 impl ModelToImage {
     /// A transform with explicit scale and offset; checks that it is usable.
     pub fn new(scale: [f32; 2], offset: [f32; 2], width: usize, height: usize) -> Result<Self> {
-        let transform = Self { scale, offset, width, height };
+        let transform = Self {
+            scale,
+            offset,
+            width,
+            height,
+        };
         transform.check()?;
         Ok(transform)
     }
@@ -47,7 +52,10 @@ impl ModelToImage {
     /// The whole image resized to the whole model input (no padding).
     pub fn stretch(input: InputSize, width: usize, height: usize) -> Result<Self> {
         Self::new(
-            [input.width as f32 / width as f32, input.height as f32 / height as f32],
+            [
+                input.width as f32 / width as f32,
+                input.height as f32 / height as f32,
+            ],
             [0.0, 0.0],
             width,
             height,
@@ -57,7 +65,12 @@ impl ModelToImage {
     /// Aspect-preserving resize by `min(input / original)`, placed at the top-left corner
     /// (`centered == false`, as YOLOX) or centred (padding split evenly, rounded down on the
     /// left/top).
-    pub fn letterbox(input: InputSize, width: usize, height: usize, centered: bool) -> Result<Self> {
+    pub fn letterbox(
+        input: InputSize,
+        width: usize,
+        height: usize,
+        centered: bool,
+    ) -> Result<Self> {
         let ratio = (input.width as f32 / width as f32).min(input.height as f32 / height as f32);
         let offset = if centered {
             let pad_x = (input.width as f32 - (width as f32 * ratio).round()).max(0.0);
@@ -91,13 +104,19 @@ impl ModelToImage {
     /// A model-input point in original image pixels.
     #[inline]
     pub fn to_image(&self, x: f32, y: f32) -> [f32; 2] {
-        [(x - self.offset[0]) / self.scale[0], (y - self.offset[1]) / self.scale[1]]
+        [
+            (x - self.offset[0]) / self.scale[0],
+            (y - self.offset[1]) / self.scale[1],
+        ]
     }
 
     /// An original image point in model-input pixels (the inverse of [`Self::to_image`]).
     #[inline]
     pub fn to_model(&self, x: f32, y: f32) -> [f32; 2] {
-        [x * self.scale[0] + self.offset[0], y * self.scale[1] + self.offset[1]]
+        [
+            x * self.scale[0] + self.offset[0],
+            y * self.scale[1] + self.offset[1],
+        ]
     }
 
     /// A model-input box `[x1, y1, x2, y2]` in original pixels (not clipped).
@@ -146,7 +165,11 @@ impl ModelToImage {
                 let position = (model / cell - 0.5).clamp(0.0, last);
                 let first = position.floor();
                 let second = (first + 1.0).min(last);
-                LinearTap { first: first as u32, second: second as u32, weight: position - first }
+                LinearTap {
+                    first: first as u32,
+                    second: second as u32,
+                    weight: position - first,
+                }
             })
             .collect()
     }

@@ -1,9 +1,7 @@
 //! Manifest `[[heads]]` tables: deserialization, defaults and semantic validation.
 #![allow(clippy::unwrap_used)]
 
-use panoptes_heads::{
-    DepthEncoding, DetectionFormat, HeadConfig, HeadsError, Upsample,
-};
+use panoptes_heads::{DepthEncoding, DetectionFormat, HeadConfig, HeadsError, Upsample};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -19,7 +17,13 @@ fn parse(text: &str) -> Result<Vec<HeadConfig>, toml::de::Error> {
 fn documented_example() -> String {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/MANIFEST.md");
     let text = std::fs::read_to_string(path).unwrap();
-    let block = text.split("```toml").nth(1).unwrap().split("```").next().unwrap();
+    let block = text
+        .split("```toml")
+        .nth(1)
+        .unwrap()
+        .split("```")
+        .next()
+        .unwrap();
     let start = block.find("[[heads]]").unwrap();
     block[start..].to_owned()
 }
@@ -28,16 +32,27 @@ fn documented_example() -> String {
 fn documented_manifest_example_deserializes_with_every_field() {
     let heads = parse(&documented_example()).unwrap();
     assert_eq!(heads.len(), 4);
-    let HeadConfig::Detection(detection) = &heads[0] else { panic!("{:?}", heads[0]) };
+    let HeadConfig::Detection(detection) = &heads[0] else {
+        panic!("{:?}", heads[0])
+    };
     assert_eq!(detection.format, DetectionFormat::Yolox);
     assert_eq!(detection.classes, ["person", "bicycle", "car"]);
     assert_eq!(detection.score_threshold, 0.3);
     assert_eq!(detection.strides, [8, 16, 32]);
-    let HeadConfig::Segmentation(segmentation) = &heads[1] else { panic!("{:?}", heads[1]) };
+    let HeadConfig::Segmentation(segmentation) = &heads[1] else {
+        panic!("{:?}", heads[1])
+    };
     assert_eq!(segmentation.upsample, Upsample::Nearest);
-    let HeadConfig::Depth(depth) = &heads[2] else { panic!("{:?}", heads[2]) };
-    assert_eq!((depth.encoding, depth.min_depth, depth.max_depth), (DepthEncoding::Metric, 0.1, 100.0));
-    let HeadConfig::Keypoints(keypoints) = &heads[3] else { panic!("{:?}", heads[3]) };
+    let HeadConfig::Depth(depth) = &heads[2] else {
+        panic!("{:?}", heads[2])
+    };
+    assert_eq!(
+        (depth.encoding, depth.min_depth, depth.max_depth),
+        (DepthEncoding::Metric, 0.1, 100.0)
+    );
+    let HeadConfig::Keypoints(keypoints) = &heads[3] else {
+        panic!("{:?}", heads[3])
+    };
     assert_eq!((keypoints.keypoints, keypoints.score_threshold), (17, 0.2));
     for head in &heads {
         head.validate().unwrap();
@@ -56,7 +71,9 @@ classes = ["car"]
 "#,
     )
     .unwrap();
-    let HeadConfig::Detection(detection) = &heads[0] else { panic!() };
+    let HeadConfig::Detection(detection) = &heads[0] else {
+        panic!()
+    };
     assert_eq!(detection.score_threshold, 0.25);
     assert_eq!(detection.nms_iou, 0.45);
     assert!(!detection.class_agnostic_nms);
@@ -90,23 +107,50 @@ fn validation_names_the_faulty_field() {
     };
     let missing = parse(&yolov5("")).unwrap().remove(0);
     assert_eq!(field_of(missing.validate().unwrap_err()), "anchors");
-    let two_groups = parse(&yolov5("anchors = [[[10, 13]], [[16, 30]]]")).unwrap().remove(0);
+    let two_groups = parse(&yolov5("anchors = [[[10, 13]], [[16, 30]]]"))
+        .unwrap()
+        .remove(0);
     let error = two_groups.validate().unwrap_err();
-    assert!(error.to_string().contains("2 groups for 3 strides"), "{error}");
-    let good = parse(&yolov5("anchors = [[[10, 13]], [[16, 30]], [[33, 23]]]")).unwrap().remove(0);
+    assert!(
+        error.to_string().contains("2 groups for 3 strides"),
+        "{error}"
+    );
+    let good = parse(&yolov5("anchors = [[[10, 13]], [[16, 30]], [[33, 23]]]"))
+        .unwrap()
+        .remove(0);
     good.validate().unwrap();
 
     let cases = [
-        ("format = \"yolox\"\nclasses = [\"car\"]\nscore_threshold = 1.5", "score_threshold"),
-        ("format = \"yolox\"\nclasses = [\"car\"]\nnms_iou = 0.0", "nms_iou"),
+        (
+            "format = \"yolox\"\nclasses = [\"car\"]\nscore_threshold = 1.5",
+            "score_threshold",
+        ),
+        (
+            "format = \"yolox\"\nclasses = [\"car\"]\nnms_iou = 0.0",
+            "nms_iou",
+        ),
         ("format = \"yolox\"\nclasses = []", "classes"),
-        ("format = \"yolox\"\nclasses = [\"car\"]\nstrides = [8, 0]", "strides"),
-        ("format = \"yolox\"\nclasses = [\"car\"]\nkeypoints = 17", "keypoints"),
-        ("format = \"yolox\"\nclasses = [\"car\"]\nmax_detections = 0", "max_detections"),
-        ("format = \"yolox\"\nclasses = [\"car\"]\nanchors = [[[1, 1]]]", "anchors"),
+        (
+            "format = \"yolox\"\nclasses = [\"car\"]\nstrides = [8, 0]",
+            "strides",
+        ),
+        (
+            "format = \"yolox\"\nclasses = [\"car\"]\nkeypoints = 17",
+            "keypoints",
+        ),
+        (
+            "format = \"yolox\"\nclasses = [\"car\"]\nmax_detections = 0",
+            "max_detections",
+        ),
+        (
+            "format = \"yolox\"\nclasses = [\"car\"]\nanchors = [[[1, 1]]]",
+            "anchors",
+        ),
     ];
     for (fields, field) in cases {
-        let text = format!("[[heads]]\nname = \"det\"\nkind = \"detection\"\noutputs = [\"out\"]\n{fields}\n");
+        let text = format!(
+            "[[heads]]\nname = \"det\"\nkind = \"detection\"\noutputs = [\"out\"]\n{fields}\n"
+        );
         let head = parse(&text).unwrap().remove(0);
         assert_eq!(field_of(head.validate().unwrap_err()), field, "{fields}");
     }

@@ -24,14 +24,25 @@ fn segmentation(classes: usize, upsample: Upsample) -> HeadConfig {
 fn logits_for(ids: &Array2<u8>, classes: usize) -> Array4<f32> {
     let (height, width) = ids.dim();
     Array4::from_shape_fn((1, classes, height, width), |(_, class, y, x)| {
-        if usize::from(ids[[y, x]]) == class { 1.0 } else { -1.0 }
+        if usize::from(ids[[y, x]]) == class {
+            1.0
+        } else {
+            -1.0
+        }
     })
 }
 
-fn class_map(head: HeadConfig, input: InputSize, logits: &Array4<f32>, transform: ModelToImage) -> panoptes_heads::ClassMap {
+fn class_map(
+    head: HeadConfig,
+    input: InputSize,
+    logits: &Array4<f32>,
+    transform: ModelToImage,
+) -> panoptes_heads::ClassMap {
     let outputs: HeadOutputs<'_> = [("seg", logits.view().into_dyn())].into_iter().collect();
     let results = decode_one(head, input, &outputs, transform);
-    let HeadOutput::Segmentation(map) = &results.heads[0].output else { panic!() };
+    let HeadOutput::Segmentation(map) = &results.heads[0].output else {
+        panic!()
+    };
     map.clone()
 }
 
@@ -41,7 +52,12 @@ fn nearest_upsampling_repeats_each_cell_and_counts_fractions() {
     let input = InputSize::new(4, 2).unwrap();
     let transform = ModelToImage::stretch(input, 8, 4).unwrap();
     for classes in [3, 4] {
-        let map = class_map(segmentation(classes, Upsample::Nearest), input, &logits_for(&ids, classes), transform);
+        let map = class_map(
+            segmentation(classes, Upsample::Nearest),
+            input,
+            &logits_for(&ids, classes),
+            transform,
+        );
         let expected = Array2::from_shape_fn((4, 8), |(y, x)| ids[[y / 2, x / 2]]);
         assert_eq!(map.ids(), &expected);
         let mut fractions = vec![0.5, 0.25, 0.25];
@@ -50,8 +66,16 @@ fn nearest_upsampling_repeats_each_cell_and_counts_fractions() {
     }
     // The binary fast path.
     let binary = ids.mapv(|id| u8::from(id == 1));
-    let map = class_map(segmentation(2, Upsample::Nearest), input, &logits_for(&binary, 2), transform);
-    assert_eq!(map.ids(), &Array2::from_shape_fn((4, 8), |(y, x)| binary[[y / 2, x / 2]]));
+    let map = class_map(
+        segmentation(2, Upsample::Nearest),
+        input,
+        &logits_for(&binary, 2),
+        transform,
+    );
+    assert_eq!(
+        map.ids(),
+        &Array2::from_shape_fn((4, 8), |(y, x)| binary[[y / 2, x / 2]])
+    );
     assert_eq!(map.fractions(), [0.75, 0.25]);
 }
 
@@ -66,9 +90,17 @@ fn letterbox_padding_never_reaches_the_original_image() {
         (2..6, _) => 0,
         _ => 2,
     });
-    let map = class_map(segmentation(3, Upsample::Nearest), input, &logits_for(&ids, 3), transform);
+    let map = class_map(
+        segmentation(3, Upsample::Nearest),
+        input,
+        &logits_for(&ids, 3),
+        transform,
+    );
     assert_eq!((map.width(), map.height()), (16, 8));
-    assert_eq!(map.ids(), &Array2::from_shape_fn((8, 16), |(_, x)| u8::from(x < 8)));
+    assert_eq!(
+        map.ids(),
+        &Array2::from_shape_fn((8, 16), |(_, x)| u8::from(x < 8))
+    );
     assert_eq!(map.fractions(), [0.5, 0.5, 0.0]);
 }
 
@@ -83,9 +115,19 @@ fn bilinear_interpolates_logits_before_the_argmax() {
         _ => 0.0,
     });
     let transform = ModelToImage::stretch(input, 8, 1).unwrap();
-    let nearest = class_map(segmentation(2, Upsample::Nearest), input, &logits, transform);
+    let nearest = class_map(
+        segmentation(2, Upsample::Nearest),
+        input,
+        &logits,
+        transform,
+    );
     assert_eq!(nearest.ids().row(0).to_vec(), [0, 0, 0, 0, 1, 1, 1, 1]);
-    let bilinear = class_map(segmentation(2, Upsample::Bilinear), input, &logits, transform);
+    let bilinear = class_map(
+        segmentation(2, Upsample::Bilinear),
+        input,
+        &logits,
+        transform,
+    );
     assert_eq!(bilinear.ids().row(0).to_vec(), [0, 0, 0, 1, 1, 1, 1, 1]);
     assert_eq!(bilinear.fractions(), [0.375, 0.625]);
 }
@@ -100,9 +142,16 @@ fn non_finite_logits_are_counted_and_never_win() {
     logits[[0, 1, 0, 3]] = 1.0;
     let transform = ModelToImage::stretch(input, 4, 1).unwrap();
     let outputs: HeadOutputs<'_> = [("seg", logits.view().into_dyn())].into_iter().collect();
-    let results = decode_one(segmentation(2, Upsample::Nearest), input, &outputs, transform);
+    let results = decode_one(
+        segmentation(2, Upsample::Nearest),
+        input,
+        &outputs,
+        transform,
+    );
     assert_eq!(results.heads[0].non_finite, 3);
-    let HeadOutput::Segmentation(map) = &results.heads[0].output else { panic!() };
+    let HeadOutput::Segmentation(map) = &results.heads[0].output else {
+        panic!()
+    };
     assert_eq!(map.ids().row(0).to_vec(), [1, 0, 1, 1]);
 }
 
@@ -110,7 +159,12 @@ fn non_finite_logits_are_counted_and_never_win() {
 fn class_map_png_round_trip() {
     let ids = Array2::from_shape_fn((3, 5), |(y, x)| ((x + y) % 3) as u8);
     let input = InputSize::new(5, 3).unwrap();
-    let map = class_map(segmentation(3, Upsample::Nearest), input, &logits_for(&ids, 3), ModelToImage::stretch(input, 5, 3).unwrap());
+    let map = class_map(
+        segmentation(3, Upsample::Nearest),
+        input,
+        &logits_for(&ids, 3),
+        ModelToImage::stretch(input, 5, 3).unwrap(),
+    );
     let directory = tempfile::tempdir().unwrap();
     let path = directory.path().join("mask.png");
     map.write_png(&path).unwrap();
@@ -146,7 +200,12 @@ fn depth_encodings_known_values() {
     let sigmoid = depth_config(DepthEncoding::Sigmoid);
     assert_close(decode_depth_value(&sigmoid, 0.0), 100.0, 1e-3, "σ = 0");
     assert_close(decode_depth_value(&sigmoid, 1.0), 0.1, 1e-6, "σ = 1");
-    assert_close(decode_depth_value(&sigmoid, 0.5), 1.0 / (0.01 + (10.0 - 0.01) * 0.5), 1e-6, "σ = 0.5");
+    assert_close(
+        decode_depth_value(&sigmoid, 0.5),
+        1.0 / (0.01 + (10.0 - 0.01) * 0.5),
+        1e-6,
+        "σ = 0.5",
+    );
     assert!(decode_depth_value(&sigmoid, f32::INFINITY).is_nan());
 
     assert_eq!(to_millimetres(1.2345), 1235);
@@ -162,19 +221,38 @@ fn depth_upsampling_is_bilinear_and_falls_back_to_nearest_at_holes() {
     let transform = ModelToImage::stretch(input, 4, 4).unwrap();
     let values = ndarray::arr3(&[[[1.0_f32, 2.0], [3.0, 4.0]]]); // [N, H, W]
     let outputs: HeadOutputs<'_> = [("depth", values.view().into_dyn())].into_iter().collect();
-    let results = decode_one(HeadConfig::Depth(depth_config(DepthEncoding::Metric)), input, &outputs, transform);
-    let HeadOutput::Depth(depth) = &results.heads[0].output else { panic!() };
+    let results = decode_one(
+        HeadConfig::Depth(depth_config(DepthEncoding::Metric)),
+        input,
+        &outputs,
+        transform,
+    );
+    let HeadOutput::Depth(depth) = &results.heads[0].output else {
+        panic!()
+    };
     // Pixel centres of a 2× upsampling sit at cell positions 0, 0.25, 0.75, 1 (clamped).
     let position = [0.0, 0.25, 0.75, 1.0];
     for ((y, x), &metres) in depth.metres().indexed_iter() {
-        assert_close(metres, 1.0 + position[x] + 2.0 * position[y], 1e-6, &format!("depth at {y}, {x}"));
+        assert_close(
+            metres,
+            1.0 + position[x] + 2.0 * position[y],
+            1e-6,
+            &format!("depth at {y}, {x}"),
+        );
     }
 
     let holes = ndarray::arr3(&[[[1.0_f32, f32::NAN], [3.0, 4.0]]]).insert_axis(ndarray::Axis(1)); // [N, 1, H, W]
     let outputs: HeadOutputs<'_> = [("depth", holes.view().into_dyn())].into_iter().collect();
-    let results = decode_one(HeadConfig::Depth(depth_config(DepthEncoding::Metric)), input, &outputs, transform);
+    let results = decode_one(
+        HeadConfig::Depth(depth_config(DepthEncoding::Metric)),
+        input,
+        &outputs,
+        transform,
+    );
     assert_eq!(results.heads[0].non_finite, 1);
-    let HeadOutput::Depth(depth) = &results.heads[0].output else { panic!() };
+    let HeadOutput::Depth(depth) = &results.heads[0].output else {
+        panic!()
+    };
     let metres = depth.metres();
     assert_eq!(metres[[0, 0]], 1.0); // all four neighbours are cell (0, 0)
     assert_eq!(metres[[1, 1]], 1.0); // nearest of a neighbourhood with a hole
@@ -185,13 +263,21 @@ fn depth_upsampling_is_bilinear_and_falls_back_to_nearest_at_holes() {
 
     let decoded = image::load_from_memory(&depth.encode_png().unwrap()).unwrap();
     assert_eq!(decoded.color(), image::ColorType::L16);
-    assert_eq!(decoded.into_luma16().into_raw(), millimetres.iter().copied().collect::<Vec<u16>>());
+    assert_eq!(
+        decoded.into_luma16().into_raw(),
+        millimetres.iter().copied().collect::<Vec<u16>>()
+    );
 }
 
 #[test]
 fn quadratic_peak_offset_finds_a_parabola_vertex() {
     let parabola = |x: f32| -(x - 0.3) * (x - 0.3);
-    assert_close(quadratic_peak_offset(parabola(-1.0), parabola(0.0), parabola(1.0)), 0.3, 1e-6, "vertex");
+    assert_close(
+        quadratic_peak_offset(parabola(-1.0), parabola(0.0), parabola(1.0)),
+        0.3,
+        1e-6,
+        "vertex",
+    );
     assert_eq!(quadratic_peak_offset(1.0, 1.0, 1.0), 0.0);
     assert_eq!(quadratic_peak_offset(0.0, 1.0, 0.0), 0.0);
 }
@@ -199,7 +285,11 @@ fn quadratic_peak_offset_finds_a_parabola_vertex() {
 #[test]
 fn heatmap_peaks_are_refined_and_mapped_to_original_pixels() {
     let (width, height) = (16, 12);
-    let peaks = [(5.3_f32, 3.7_f32, 0.9_f32), (2.0, 2.0, 0.1), (0.0, 6.4, 0.8)];
+    let peaks = [
+        (5.3_f32, 3.7_f32, 0.9_f32),
+        (2.0, 2.0, 0.1),
+        (0.0, 6.4, 0.8),
+    ];
     let heatmaps = Array3::from_shape_fn((peaks.len(), height, width), |(k, y, x)| {
         let (px, py, amplitude) = peaks[k];
         let distance = (x as f32 - px).powi(2) + (y as f32 - py).powi(2);
@@ -215,9 +305,13 @@ fn heatmap_peaks_are_refined_and_mapped_to_original_pixels() {
         keypoints: peaks.len(),
         score_threshold: 0.2,
     });
-    let outputs: HeadOutputs<'_> = [("heatmaps", heatmaps.view().into_dyn())].into_iter().collect();
+    let outputs: HeadOutputs<'_> = [("heatmaps", heatmaps.view().into_dyn())]
+        .into_iter()
+        .collect();
     let results = decode_one(head, input, &outputs, transform);
-    let HeadOutput::Keypoints(points) = &results.heads[0].output else { panic!() };
+    let HeadOutput::Keypoints(points) = &results.heads[0].output else {
+        panic!()
+    };
     // Model pixel = (cell + 0.5) · 4; original = model / 0.5.
     let to_image = |cell: f32| (cell + 0.5) * 4.0 / 0.5;
     let [x, y, score] = points[0].unwrap();

@@ -5,7 +5,9 @@ mod common;
 
 use common::{assert_box, assert_close, decode_one, detection_config, identity};
 use ndarray::{Array2, Array3, Array5};
-use panoptes_heads::{DetectionFormat, HeadConfig, HeadOutput, HeadOutputs, InputSize, ModelToImage};
+use panoptes_heads::{
+    DetectionFormat, HeadConfig, HeadOutput, HeadOutputs, InputSize, ModelToImage,
+};
 
 const YOLOX_ROWS: usize = 52 * 52 + 26 * 26 + 13 * 13;
 
@@ -32,14 +34,26 @@ fn yolox_planted_box_maps_through_the_letterbox() {
     let outputs: HeadOutputs<'_> = [("output", output.view().into_dyn())].into_iter().collect();
     let transform = ModelToImage::letterbox(input_416(), 1600, 900, false).unwrap();
     let config = detection_config(DetectionFormat::Yolox, 3);
-    let results = decode_one(HeadConfig::Detection(config), input_416(), &outputs, transform);
+    let results = decode_one(
+        HeadConfig::Detection(config),
+        input_416(),
+        &outputs,
+        transform,
+    );
     let detections: Vec<_> = results.detections().collect();
     assert_eq!(detections.len(), 1, "{detections:?}");
     let detection = detections[0];
-    assert_eq!((detection.class_id, detection.label.as_str()), (2, "class_2"));
+    assert_eq!(
+        (detection.class_id, detection.label.as_str()),
+        (2, "class_2")
+    );
     assert_close(detection.score, 0.72, 1e-5, "score");
     let ratio = 0.26; // min(416 / 1600, 416 / 900)
-    assert_box(detection.box_xywh, [56.0 / ratio, 36.0 / ratio, 64.0 / ratio, 32.0 / ratio], 1e-2);
+    assert_box(
+        detection.box_xywh,
+        [56.0 / ratio, 36.0 / ratio, 64.0 / ratio, 32.0 / ratio],
+        1e-2,
+    );
     assert_eq!(detection.keypoints, None);
 }
 
@@ -58,11 +72,18 @@ fn non_finite_rows_are_skipped_and_counted() {
     output[[0, 14, 5]] = 0.9;
     let outputs: HeadOutputs<'_> = [("output", output.view().into_dyn())].into_iter().collect();
     let config = detection_config(DetectionFormat::Yolox, 3);
-    let results = decode_one(HeadConfig::Detection(config), input_416(), &outputs, identity(input_416()));
+    let results = decode_one(
+        HeadConfig::Detection(config),
+        input_416(),
+        &outputs,
+        identity(input_416()),
+    );
     assert_eq!(results.heads[0].non_finite, 5);
     let detections: Vec<_> = results.detections().collect();
     assert_eq!(detections.len(), 1);
-    assert!(detections.iter().all(|d| d.box_xywh.iter().all(|v| v.is_finite())));
+    assert!(detections
+        .iter()
+        .all(|d| d.box_xywh.iter().all(|v| v.is_finite())));
 }
 
 #[test]
@@ -77,11 +98,21 @@ fn threshold_and_max_detections_limit_the_output() {
     let outputs: HeadOutputs<'_> = [("output", output.view().into_dyn())].into_iter().collect();
     let mut config = detection_config(DetectionFormat::Yolox, 1);
     config.score_threshold = 0.45;
-    let all = decode_one(HeadConfig::Detection(config.clone()), input_416(), &outputs, identity(input_416()));
+    let all = decode_one(
+        HeadConfig::Detection(config.clone()),
+        input_416(),
+        &outputs,
+        identity(input_416()),
+    );
     let scores: Vec<f32> = all.detections().map(|d| d.score).collect();
     assert_eq!(scores, [1.0, 0.9, 0.8, 0.7, 0.6, 0.5]);
     config.max_detections = 2;
-    let limited = decode_one(HeadConfig::Detection(config), input_416(), &outputs, identity(input_416()));
+    let limited = decode_one(
+        HeadConfig::Detection(config),
+        input_416(),
+        &outputs,
+        identity(input_416()),
+    );
     let scores: Vec<f32> = limited.detections().map(|d| d.score).collect();
     assert_eq!(scores, [1.0, 0.9]);
 }
@@ -122,25 +153,37 @@ fn yolov5_flattened_and_per_stride_outputs_agree_with_the_known_box() {
     let mut flat = Array3::<f32>::from_elem((1, rows, 7), -10.0);
     let stride_32_start = (32 * 16 + 16 * 8) * anchors;
     let row = stride_32_start + 8 * 4 + 2 * 8 + 4; // anchor 1, y 2, x 4
-    flat.slice_mut(ndarray::s![0, row, ..]).assign(&ndarray::arr1(&yolov5_row(2)));
+    flat.slice_mut(ndarray::s![0, row, ..])
+        .assign(&ndarray::arr1(&yolov5_row(2)));
     // Expected: centre ((2·0.75 − 0.5 + 4)·32, (… + 2)·32) = (160, 96); size = anchor (156, 198).
     let expected = [160.0 - 78.0, 96.0 - 99.0, 156.0, 198.0];
     let transform = ModelToImage::new([1.0, 1.0], [0.0, 0.0], 1000, 1000).unwrap();
     let outputs: HeadOutputs<'_> = [("output", flat.view().into_dyn())].into_iter().collect();
-    let results = decode_one(HeadConfig::Detection(yolov5_config()), input, &outputs, transform);
+    let results = decode_one(
+        HeadConfig::Detection(yolov5_config()),
+        input,
+        &outputs,
+        transform,
+    );
     let detections: Vec<_> = results.detections().collect();
     assert_eq!(detections.len(), 1, "{detections:?}");
     assert_eq!(detections[0].class_id, 1);
     assert_close(detections[0].score, 0.45, 1e-5, "score");
     // Clipped at y = 0: the box starts at −3.
-    assert_box(detections[0].box_xywh, [expected[0], 0.0, 156.0, 198.0 + expected[1]], 1e-3);
+    assert_box(
+        detections[0].box_xywh,
+        [expected[0], 0.0, 156.0, 198.0 + expected[1]],
+        1e-3,
+    );
 
     // The same values as one [N, A, H, W, 5 + C] output per stride.
     let per_stride: Vec<Array5<f32>> = grids
         .iter()
         .scan(0, |start, &(w, h)| {
             let count = w * h * anchors;
-            let values = flat.slice(ndarray::s![0, *start..*start + count, ..]).to_owned();
+            let values = flat
+                .slice(ndarray::s![0, *start..*start + count, ..])
+                .to_owned();
             *start += count;
             Some(values.into_shape_with_order((1, anchors, h, w, 7)).unwrap())
         })
@@ -148,8 +191,11 @@ fn yolov5_flattened_and_per_stride_outputs_agree_with_the_known_box() {
     let names = ["p3", "p4", "p5"];
     let mut config = yolov5_config();
     config.outputs = names.iter().map(|name| (*name).to_owned()).collect();
-    let outputs: HeadOutputs<'_> =
-        names.iter().zip(&per_stride).map(|(name, values)| (*name, values.view().into_dyn())).collect();
+    let outputs: HeadOutputs<'_> = names
+        .iter()
+        .zip(&per_stride)
+        .map(|(name, values)| (*name, values.view().into_dyn()))
+        .collect();
     let results = decode_one(HeadConfig::Detection(config), input, &outputs, transform);
     let again: Vec<_> = results.detections().collect();
     assert_eq!(again, detections);
@@ -163,7 +209,9 @@ fn yolov8_transposed_layout_with_pose_keypoints() {
     let keypoints = 2;
     let mut output = Array3::<f32>::zeros((1, 4 + classes + 3 * keypoints, rows));
     let row = 70;
-    let values = [20.0, 30.0, 10.0, 8.0, 0.2, 0.7, 18.0, 29.0, 0.9, 22.0, 31.0, 0.4];
+    let values = [
+        20.0, 30.0, 10.0, 8.0, 0.2, 0.7, 18.0, 29.0, 0.9, 22.0, 31.0, 0.4,
+    ];
     for (channel, value) in values.into_iter().enumerate() {
         output[[0, channel, row]] = value;
     }
@@ -183,7 +231,10 @@ fn yolov8_transposed_layout_with_pose_keypoints() {
     assert_eq!(detections.len(), 2, "{detections:?}");
     assert_eq!((detections[0].class_id, detections[0].score), (1, 0.7));
     assert_box(detections[0].box_xywh, [30.0, 52.0, 20.0, 16.0], 1e-4);
-    assert_eq!(detections[0].keypoints, Some(vec![[36.0, 58.0, 0.9], [44.0, 62.0, 0.4]]));
+    assert_eq!(
+        detections[0].keypoints,
+        Some(vec![[36.0, 58.0, 0.9], [44.0, 62.0, 0.4]])
+    );
     assert_eq!((detections[1].class_id, detections[1].score), (0, 0.5));
 }
 
@@ -203,7 +254,9 @@ fn panoptes_format_keypoints_and_json_fields() {
     assert_eq!(transform.offset, [0.0, 25.0]);
     let outputs: HeadOutputs<'_> = [("output", output.view().into_dyn())].into_iter().collect();
     let results = decode_one(HeadConfig::Detection(config), input, &outputs, transform);
-    let HeadOutput::Detections(detections) = &results.heads[0].output else { panic!() };
+    let HeadOutput::Detections(detections) = &results.heads[0].output else {
+        panic!()
+    };
     assert_eq!(detections.len(), 1);
     let json = serde_json::to_value(&detections[0]).unwrap();
     assert_eq!(

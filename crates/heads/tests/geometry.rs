@@ -3,10 +3,22 @@
 
 use panoptes_heads::{iou, non_maximum_suppression, Candidate, InputSize, ModelToImage};
 
-fn kept(candidates: &mut [Candidate], iou_threshold: f32, agnostic: bool, max: usize) -> Vec<(f32, usize)> {
+fn kept(
+    candidates: &mut [Candidate],
+    iou_threshold: f32,
+    agnostic: bool,
+    max: usize,
+) -> Vec<(f32, usize)> {
     let mut kept = Vec::new();
     non_maximum_suppression(candidates, iou_threshold, agnostic, max, &mut kept);
-    kept.iter().map(|&index| (candidates[index].score, candidates[index].corners[0] as usize)).collect()
+    kept.iter()
+        .map(|&index| {
+            (
+                candidates[index].score,
+                candidates[index].corners[0] as usize,
+            )
+        })
+        .collect()
 }
 
 #[test]
@@ -21,8 +33,10 @@ fn iou_known_values_and_degenerate_boxes() {
 
 #[test]
 fn identical_boxes_keep_only_the_best() {
-    let mut candidates: Vec<Candidate> =
-        [0.5, 0.9, 0.7].iter().map(|&score| Candidate::new([10.0, 10.0, 20.0, 20.0], score, 0)).collect();
+    let mut candidates: Vec<Candidate> = [0.5, 0.9, 0.7]
+        .iter()
+        .map(|&score| Candidate::new([10.0, 10.0, 20.0, 20.0], score, 0))
+        .collect();
     assert_eq!(kept(&mut candidates, 0.45, false, 10), [(0.9, 10)]);
 }
 
@@ -64,7 +78,10 @@ fn zero_area_boxes_neither_suppress_nor_break_ordering() {
         Candidate::new([0.0, 0.0, 10.0, 10.0], 0.9, 0),
         Candidate::new([5.0, 5.0, 5.0, 5.0], 0.85, 0),
     ];
-    assert_eq!(kept(&mut candidates, 0.45, false, 10), [(0.95, 5), (0.9, 0), (0.85, 5)]);
+    assert_eq!(
+        kept(&mut candidates, 0.45, false, 10),
+        [(0.95, 5), (0.9, 0), (0.85, 5)]
+    );
 }
 
 #[test]
@@ -81,12 +98,18 @@ fn letterbox_round_trip_and_known_mapping() {
         for point in [[0.0, 0.0], [1600.0, 900.0], [123.5, 456.25], [1599.0, 1.0]] {
             let [mx, my] = transform.to_model(point[0], point[1]);
             let [ix, iy] = transform.to_image(mx, my);
-            assert!((ix - point[0]).abs() < 1e-3 && (iy - point[1]).abs() < 1e-3, "{point:?} → {ix}, {iy}");
+            assert!(
+                (ix - point[0]).abs() < 1e-3 && (iy - point[1]).abs() < 1e-3,
+                "{point:?} → {ix}, {iy}"
+            );
         }
     }
     let stretch = ModelToImage::stretch(InputSize::new(640, 360).unwrap(), 1600, 900).unwrap();
     assert_eq!(stretch.to_image(320.0, 180.0), [800.0, 450.0]);
-    assert_eq!(stretch.clip(stretch.box_to_image([-10.0, 10.0, 700.0, 20.0])), [0.0, 25.0, 1600.0, 50.0]);
+    assert_eq!(
+        stretch.clip(stretch.box_to_image([-10.0, 10.0, 700.0, 20.0])),
+        [0.0, 25.0, 1600.0, 50.0]
+    );
     assert!(ModelToImage::new([0.0, 1.0], [0.0, 0.0], 10, 10).is_err());
     assert!(ModelToImage::new([1.0, f32::NAN], [0.0, 0.0], 10, 10).is_err());
     assert!(ModelToImage::new([1.0, 1.0], [0.0, 0.0], 0, 10).is_err());

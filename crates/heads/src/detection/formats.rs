@@ -49,7 +49,12 @@ fn push(
         cy + h / 2.0,
     ]));
     if corners[2] > corners[0] && corners[3] > corners[1] {
-        scratch.candidates.push(Candidate { corners, score, class_id, keypoint_start });
+        scratch.candidates.push(Candidate {
+            corners,
+            score,
+            class_id,
+            keypoint_start,
+        });
     } else {
         scratch.keypoints.truncate(keypoint_start);
     }
@@ -77,7 +82,9 @@ pub(super) fn yolox(
     scratch: &mut DetectionScratch,
 ) -> usize {
     let values = contiguous(output);
-    let Some(values) = values.as_slice() else { return 0 };
+    let Some(values) = values.as_slice() else {
+        return 0;
+    };
     let width = row_width(context.config);
     let threshold = context.config.score_threshold;
     let mut rows = values.chunks_exact(width);
@@ -87,7 +94,9 @@ pub(super) fn yolox(
         let step = stride as f32;
         for cell_y in 0..lines {
             for cell_x in 0..columns {
-                let Some(row) = rows.next() else { return skipped };
+                let Some(row) = rows.next() else {
+                    return skipped;
+                };
                 let objectness = row[4];
                 if !objectness.is_finite() {
                     skipped += 1;
@@ -138,20 +147,32 @@ pub(super) fn yolov5(
     let objectness_floor = (threshold / (1.0 - threshold)).ln();
     let views: Vec<CowArray<'_, f32, IxDyn>> = outputs.iter().map(contiguous).collect();
     let mut skipped = 0;
-    let mut rows = views.first().and_then(|view| view.as_slice()).unwrap_or_default().chunks_exact(width);
+    let mut rows = views
+        .first()
+        .and_then(|view| view.as_slice())
+        .unwrap_or_default()
+        .chunks_exact(width);
     for (level, &stride) in config.strides.iter().enumerate() {
         if views.len() > 1 {
-            let slice = views.get(level).and_then(|view| view.as_slice()).unwrap_or_default();
+            let slice = views
+                .get(level)
+                .and_then(|view| view.as_slice())
+                .unwrap_or_default();
             rows = slice.chunks_exact(width);
         }
         let (columns, lines) = grid_size(context.input, stride);
         let step = stride as f32;
         for anchor in 0..per_cell {
-            let [anchor_w, anchor_h] =
-                anchors.get(level).and_then(|group| group.get(anchor)).copied().unwrap_or([1.0, 1.0]);
+            let [anchor_w, anchor_h] = anchors
+                .get(level)
+                .and_then(|group| group.get(anchor))
+                .copied()
+                .unwrap_or([1.0, 1.0]);
             for cell_y in 0..lines {
                 for cell_x in 0..columns {
-                    let Some(row) = rows.next() else { return skipped };
+                    let Some(row) = rows.next() else {
+                        return skipped;
+                    };
                     if !row[4].is_finite() {
                         skipped += 1;
                         continue;
@@ -195,7 +216,9 @@ pub(super) fn yolov8(
 ) -> usize {
     let config = context.config;
     let values = contiguous(output);
-    let Some(values) = values.as_slice() else { return 0 };
+    let Some(values) = values.as_slice() else {
+        return 0;
+    };
     let channels = row_width(config);
     let rows = values.len() / channels.max(1);
     let classes = config.classes.len();
@@ -244,7 +267,14 @@ pub(super) fn yolov8(
         let start = scratch.keypoints.len();
         push_keypoints(context, scratch, (0..config.keypoints).map(triple));
         let center_box = [plane(0)[row], plane(1)[row], plane(2)[row], plane(3)[row]];
-        push(context, scratch, center_box, score, scratch.best_class[row] as usize, start);
+        push(
+            context,
+            scratch,
+            center_box,
+            score,
+            scratch.best_class[row] as usize,
+            start,
+        );
     }
     skipped
 }
@@ -257,7 +287,9 @@ pub(super) fn panoptes(
 ) -> usize {
     let config = context.config;
     let values = contiguous(output);
-    let Some(values) = values.as_slice() else { return 0 };
+    let Some(values) = values.as_slice() else {
+        return 0;
+    };
     let classes = config.classes.len();
     let threshold = config.score_threshold;
     let mut skipped = 0;
@@ -287,9 +319,18 @@ pub(super) fn panoptes(
         push_keypoints(
             context,
             scratch,
-            keypoints.chunks_exact(3).map(|triple| [triple[0], triple[1], triple[2]]),
+            keypoints
+                .chunks_exact(3)
+                .map(|triple| [triple[0], triple[1], triple[2]]),
         );
-        push(context, scratch, [row[0], row[1], row[2], row[3]], score, class_id, start);
+        push(
+            context,
+            scratch,
+            [row[0], row[1], row[2], row[3]],
+            score,
+            class_id,
+            start,
+        );
     }
     skipped
 }

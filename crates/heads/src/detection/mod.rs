@@ -98,7 +98,11 @@ pub(crate) fn decode_detections(
         detections.push(Detection {
             head: config.name.clone(),
             class_id: candidate.class_id,
-            label: config.classes.get(candidate.class_id).cloned().unwrap_or_default(),
+            label: config
+                .classes
+                .get(candidate.class_id)
+                .cloned()
+                .unwrap_or_default(),
             score: candidate.score,
             box_xywh: [x1, y1, x2 - x1, y2 - y1],
             keypoints,
@@ -110,6 +114,11 @@ pub(crate) fn decode_detections(
 impl Candidate {
     /// A candidate box without keypoints (for callers running [`non_maximum_suppression`]).
     pub fn new(corners: [f32; 4], score: f32, class_id: usize) -> Self {
-        Self { corners, score, class_id, keypoint_start: 0 }
+        Self {
+            corners,
+            score,
+            class_id,
+            keypoint_start: 0,
+        }
     }
 }

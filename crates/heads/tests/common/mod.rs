@@ -2,8 +2,8 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 use panoptes_heads::{
-    CameraInput, CameraResults, Decoder, DetectionConfig, DetectionFormat, HeadConfig,
-    HeadOutputs, InputSize, ModelToImage,
+    CameraInput, CameraResults, Decoder, DetectionConfig, DetectionFormat, HeadConfig, HeadOutputs,
+    InputSize, ModelToImage,
 };
 
 pub fn detection_config(format: DetectionFormat, classes: usize) -> DetectionConfig {
@@ -30,7 +30,11 @@ pub fn decode_one(
     transform: ModelToImage,
 ) -> CameraResults {
     let mut decoder = Decoder::new(vec![head], input).unwrap();
-    let camera = CameraInput { outputs, batch_index: 0, transform };
+    let camera = CameraInput {
+        outputs,
+        batch_index: 0,
+        transform,
+    };
     decoder.decode_frame_set(&[camera]).unwrap()[0].clone()
 }
 
@@ -40,11 +44,19 @@ pub fn identity(input: InputSize) -> ModelToImage {
 }
 
 pub fn assert_close(got: f32, expected: f32, tolerance: f32, what: &str) {
-    assert!((got - expected).abs() <= tolerance, "{what}: got {got}, expected {expected} ± {tolerance}");
+    assert!(
+        (got - expected).abs() <= tolerance,
+        "{what}: got {got}, expected {expected} ± {tolerance}"
+    );
 }
 
 pub fn assert_box(got: [f32; 4], expected: [f32; 4], tolerance: f32) {
     for (index, (got, expected)) in got.iter().zip(expected).enumerate() {
-        assert_close(*got, expected, tolerance, &format!("box value {index} of {got:?}"));
+        assert_close(
+            *got,
+            expected,
+            tolerance,
+            &format!("box value {index} of {got:?}"),
+        );
     }
 }
