@@ -1,0 +1,69 @@
+//! The eval crate's error type.
+
+use std::path::PathBuf;
+
+/// Why an evaluation cannot run. Per-frame problems (an unreadable ground-truth PNG, a size
+/// mismatch) are not errors: they are counted and listed in the [`crate::Evaluation`].
+#[derive(Debug, thiserror::Error)]
+pub enum EvalError {
+    /// The drive holds no ground truth in the frame sets asked for.
+    #[error("{drive} has no ground truth in its first {frame_sets} frame sets: nothing to evaluate. Fix: evaluate a drive written with ground truth (for example by `panoptes sim`)")]
+    NoGroundTruth {
+        /// The drive directory.
+        drive: PathBuf,
+        /// Frame sets looked at.
+        frame_sets: usize,
+    },
+    /// A ground-truth image cannot be read or has the wrong pixel type.
+    #[error("{path}: {message}")]
+    GroundTruthImage {
+        /// The PNG.
+        path: PathBuf,
+        /// What is wrong, and what was expected.
+        message: String,
+    },
+    /// A prediction and its ground truth do not have the same size.
+    #[error("{what}: prediction is {predicted_width}×{predicted_height}, ground truth {truth_width}×{truth_height}")]
+    SizeMismatch {
+        /// Which map (segmentation, depth).
+        what: &'static str,
+        /// Prediction width.
+        predicted_width: usize,
+        /// Prediction height.
+        predicted_height: usize,
+        /// Ground-truth width.
+        truth_width: usize,
+        /// Ground-truth height.
+        truth_height: usize,
+    },
+    /// The ground truth has a map the models did not produce for this camera.
+    #[error("no {what} prediction for a camera frame that has {what} ground truth")]
+    MissingPrediction {
+        /// Which map (segmentation, depth).
+        what: &'static str,
+    },
+    /// The models produced nothing for a camera (missing frame, unreadable image).
+    #[error("{camera}: no prediction ({reason})")]
+    CameraSkipped {
+        /// The camera.
+        camera: String,
+        /// Why, as the pipeline reported it.
+        reason: String,
+    },
+    /// A setting is out of range.
+    #[error("{setting} = {value}: {expected}")]
+    Setting {
+        /// The setting.
+        setting: &'static str,
+        /// Its value.
+        value: f64,
+        /// What it must be.
+        expected: &'static str,
+    },
+    /// Loading or running the models failed.
+    #[error(transparent)]
+    Pipeline(#[from] panoptes_pipeline::PipelineError),
+}
+
+/// Shorthand for results of this crate.
+pub type Result<T, E = EvalError> = std::result::Result<T, E>;

@@ -1,0 +1,355 @@
+//! Running models over a drive and scoring every camera frame against its ground truth.
+
+use crate::camera::{CameraPrediction, CameraTruth, Tally, TaskSettings};
+use crate::depth::DepthMetrics;
+use crate::detection::{DetectionMetrics, IgnoreRule};
+use crate::error::{EvalError, Result};
+use crate::pose::{PoseMetrics, DEFAULT_PCK_ALPHA};
+use crate::segmentation::{ClassMapping, SegmentationMetrics};
+use panoptes_drive::{CameraFrame, Drive, FrameSet};
+use panoptes_heads::HeadConfig;
+use panoptes_pipeline::stages::{self, Decoded, PendingImage};
+use panoptes_pipeline::{model_reports, CameraPerception, LoadedModel, ModelReport};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::time::Instant;
+
+/// Most per-frame problems listed in the report (all are counted).
+const LISTED_PROBLEMS: usize = 100;
+
+/// How to evaluate.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EvalOptions {
+    /// Evaluate at most this many frame sets.
+    pub limit: Option<usize>,
+    /// PCK threshold as a fraction of the ground-truth box diagonal.
+    pub pck_alpha: f64,
+    /// Ground-truth boxes left out of detection and pose.
+    pub ignore: IgnoreRule,
+}
+
+impl Default for EvalOptions {
+    fn default() -> Self {
+        Self {
+            limit: None,
+            pck_alpha: DEFAULT_PCK_ALPHA,
+            ignore: IgnoreRule::default(),
+        }
+    }
+}
+
+/// Progress after each frame set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EvalProgress {
+    /// Frame sets scored so far.
+    pub done: usize,
+    /// Frame sets to score in all.
+    pub total: usize,
+}
+
+/// A camera frame that could not be scored.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EvalProblem {
+    /// Frame-set index.
+    pub frame: usize,
+    /// The camera, when one camera is concerned.
+    pub camera: Option<String>,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// The report: `panoptes eval --json` writes it as is.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Evaluation {
+    /// The drive directory.
+    pub drive: String,
+    /// The models evaluated together.
+    pub models: Vec<ModelReport>,
+    /// Frame sets scored.
+    pub frame_sets: usize,
+    /// Camera frames scored.
+    pub cameras: usize,
+    /// Detection AP; null when no model has a detection head.
+    pub detection: Option<DetectionMetrics>,
+    /// Segmentation IoU; null when no model has a segmentation head.
+    pub segmentation: Option<SegmentationMetrics>,
+    /// Depth errors; null when no model has a depth head.
+    pub depth: Option<DepthMetrics>,
+    /// Keypoint PCK; null when no detection head predicts keypoints.
+    pub pose: Option<PoseMetrics>,
+    /// Camera frames or frame sets that could not be scored.
+    pub errors: usize,
+    /// The first of them.
+    pub problems: Vec<EvalProblem>,
+    /// Seconds for the whole evaluation.
+    pub wall_seconds: f64,
+}
+
+/// Fails with [`EvalError::NoGroundTruth`] unless some frame among the first `limit` frame sets
+/// carries ground truth. Cheap: call it before loading models.
+pub fn check_ground_truth(drive: &Drive, limit: Option<usize>) -> Result<()> {
+    let frame_sets = limit.map_or(drive.frame_sets().len(), |limit| {
+        limit.min(drive.frame_sets().len())
+    });
+    let any = drive.frame_sets()[..frame_sets]
+        .iter()
+        .flat_map(FrameSet::present)
+        .any(|frame| frame.ground_truth.is_some());
+    if any {
+        Ok(())
+    } else {
+        Err(EvalError::NoGroundTruth {
+            drive: drive.root().to_path_buf(),
+            frame_sets,
+        })
+    }
+}
+
+/// The heads scored: the first segmentation and depth heads across the models, every detection
+/// head.
+#[derive(Debug, Clone, Default)]
+struct ScoredHeads {
+    settings: Option<TaskSettings>,
+    segmentation: Option<String>,
+    depth: Option<String>,
+}
+
+fn scored_heads(models: &[LoadedModel], drive: &Drive, options: &EvalOptions) -> ScoredHeads {
+    let mut heads = ScoredHeads::default();
+    let mut settings = TaskSettings {
+        detection: false,
+        pose_alpha: None,
+        segmentation: None,
+        max_depth: None,
+        ignore: options.ignore,
+    };
+    for head in models.iter().flat_map(|model| model.decoder.heads()) {
+        match head {
+            HeadConfig::Detection(config) => {
+                settings.detection = true;
+                if config.keypoints > 0 {
+                    settings.pose_alpha = Some(options.pck_alpha);
+                }
+            }
+            HeadConfig::Segmentation(config) if heads.segmentation.is_none() => {
+                heads.segmentation = Some(config.name.clone());
+                settings.segmentation = Some(ClassMapping::new(
+                    &config.classes,
+                    drive.segmentation_classes(),
+                ));
+            }
+            HeadConfig::Depth(config) if heads.depth.is_none() => {
+                heads.depth = Some(config.name.clone());
+                settings.max_depth = Some(f64::from(config.max_depth));
+            }
+            _ => {}
+        }
+    }
+    heads.settings = Some(settings);
+    heads
+}
+
+/// Runs `models` over the first `options.limit` frame sets of `drive` (pre-processing, inference
+/// and decoding are the replay pipeline's own stages) and scores each camera frame that has
+/// ground truth. The ground-truth PNGs of a frame set are read while its models run.
+pub fn evaluate(
+    drive: &Drive,
+    models: Vec<LoadedModel>,
+    options: &EvalOptions,
+    progress: &mut dyn FnMut(EvalProgress),
+) -> Result<Evaluation> {
+    if !(options.pck_alpha.is_finite() && options.pck_alpha > 0.0) {
+        return Err(EvalError::Setting {
+            setting: "pck_alpha",
+            value: options.pck_alpha,
+            expected: "a positive fraction of the box diagonal, such as 0.2",
+        });
+    }
+    check_ground_truth(drive, options.limit)?;
+    let started = Instant::now();
+    let heads = scored_heads(&models, drive, options);
+    let settings = heads.settings.clone().unwrap_or_else(|| TaskSettings {
+        detection: false,
+        pose_alpha: None,
+        segmentation: None,
+        max_depth: None,
+        ignore: options.ignore,
+    });
+    let reports = model_reports(&models);
+    let (mut preprocessors, mut engines, mut decoders, names) = stages::split(models);
+    let total = options.limit.map_or(drive.frame_sets().len(), |limit| {
+        limit.min(drive.frame_sets().len())
+    });
+    let mut ledger = Ledger::default();
+    let mut tally = Tally::default();
+    for (done, frame_set) in drive.frame_sets()[..total].iter().enumerate() {
+        let (decoded, truths) = rayon::join(
+            || {
+                let prepared =
+                    stages::prepare(frame_set.clone(), &mut preprocessors, Instant::now());
+                stages::infer(prepared, &mut engines)
+                    .and_then(|inferred| stages::decode(inferred, &mut decoders, &names))
+            },
+            || load_truths(frame_set),
+        );
+        match decoded {
+            Ok(decoded) => {
+                let scored = score_frame_set(frame_set, &decoded, truths, &heads, &settings);
+                ledger.frame_sets += 1;
+                ledger.cameras += scored.cameras;
+                tally.merge(scored.tally);
+                for (camera, message) in scored.problems {
+                    ledger.problem(frame_set.index, Some(camera), message);
+                }
+            }
+            Err(error) => ledger.problem(frame_set.index, None, error.to_string()),
+        }
+        progress(EvalProgress {
+            done: done + 1,
+            total,
+        });
+    }
+    Ok(Evaluation {
+        drive: drive.root().display().to_string(),
+        models: reports,
+        frame_sets: ledger.frame_sets,
+        cameras: ledger.cameras,
+        detection: settings
+            .detection
+            .then(|| tally.detection.summarize(&options.ignore)),
+        segmentation: settings.segmentation.as_ref().map(|mapping| {
+            tally
+                .segmentation
+                .summarize(mapping.truth_classes(), heads.segmentation.clone())
+        }),
+        depth: settings
+            .max_depth
+            .map(|max_depth| tally.depth.summarize(heads.depth.clone(), Some(max_depth))),
+        pose: settings.pose_alpha.map(|alpha| tally.pose.summarize(alpha)),
+        errors: ledger.errors,
+        problems: ledger.problems,
+        wall_seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+#[derive(Debug, Default)]
+struct Ledger {
+    frame_sets: usize,
+    cameras: usize,
+    errors: usize,
+    problems: Vec<EvalProblem>,
+}
+
+impl Ledger {
+    fn problem(&mut self, frame: usize, camera: Option<String>, message: String) {
+        self.errors += 1;
+        if self.problems.len() < LISTED_PROBLEMS {
+            self.problems.push(EvalProblem {
+                frame,
+                camera,
+                message,
+            });
+        }
+    }
+}
+
+/// Each camera's ground truth, in frame-set order; `None` for cameras without any.
+fn load_truths(frame_set: &FrameSet) -> Vec<Option<Result<CameraTruth>>> {
+    frame_set
+        .frames
+        .par_iter()
+        .map(|frame| {
+            frame
+                .frame()
+                .and_then(|frame| frame.ground_truth.as_ref())
+                .map(CameraTruth::load)
+        })
+        .collect()
+}
+
+#[derive(Debug, Default)]
+struct ScoredFrameSet {
+    tally: Tally,
+    cameras: usize,
+    problems: Vec<(String, String)>,
+}
+
+fn score_frame_set(
+    frame_set: &FrameSet,
+    decoded: &Decoded,
+    truths: Vec<Option<Result<CameraTruth>>>,
+    heads: &ScoredHeads,
+    settings: &TaskSettings,
+) -> ScoredFrameSet {
+    let images: HashMap<&str, &PendingImage> = decoded
+        .images
+        .iter()
+        .map(|(path, image)| (path.as_str(), image))
+        .collect();
+    frame_set
+        .frames
+        .par_iter()
+        .zip(truths)
+        .filter_map(|(frame, truth)| truth.map(|truth| (frame, truth)))
+        .map(|(frame, truth)| {
+            let mut scored = ScoredFrameSet::default();
+            let camera = frame.camera().to_string();
+            let outcome = truth.and_then(|truth| {
+                let perception = decoded.record.cameras.get(frame.camera());
+                score_camera(frame, perception, &images, &truth, heads, settings)
+            });
+            match outcome {
+                Ok(tally) => {
+                    scored.tally = tally;
+                    scored.cameras = 1;
+                }
+                Err(error) => scored.problems.push((camera, error.to_string())),
+            }
+            scored
+        })
+        .reduce(ScoredFrameSet::default, |mut left, right| {
+            left.tally.merge(right.tally);
+            left.cameras += right.cameras;
+            left.problems.extend(right.problems);
+            left
+        })
+}
+
+fn score_camera(
+    frame: &CameraFrame,
+    perception: Option<&CameraPerception>,
+    images: &HashMap<&str, &PendingImage>,
+    truth: &CameraTruth,
+    heads: &ScoredHeads,
+    settings: &TaskSettings,
+) -> Result<Tally> {
+    let perception = perception.ok_or(EvalError::MissingPrediction { what: "any" })?;
+    if let Some(reason) = &perception.missing {
+        return Err(EvalError::CameraSkipped {
+            camera: frame.camera().to_string(),
+            reason: reason.clone(),
+        });
+    }
+    let image = |path: Option<&String>| path.and_then(|path| images.get(path.as_str()).copied());
+    let segmentation =
+        heads
+            .segmentation
+            .as_ref()
+            .and_then(|head| match image(perception.masks.get(head)) {
+                Some(PendingImage::Mask(map)) => Some(map),
+                _ => None,
+            });
+    let depth = match image(perception.depth.as_ref()) {
+        Some(PendingImage::Depth(map)) => Some(map),
+        _ => None,
+    };
+    let prediction = CameraPrediction {
+        detections: &perception.detections,
+        segmentation,
+        depth,
+    };
+    let mut tally = Tally::default();
+    tally.add_camera(&prediction, truth, settings)?;
+    Ok(tally)
+}
