@@ -91,7 +91,8 @@ pub struct HeadResult {
     pub name: String,
     /// The decoded values.
     pub output: HeadOutput,
-    /// Non-finite values met: skipped detection rows, or NaN/±inf values of dense outputs.
+    /// Non-finite values met: detection rows skipped for NaN/±inf (rows whose objectness is
+    /// below the threshold are rejected unread), or NaN/±inf values of dense outputs.
     pub non_finite: usize,
 }
 

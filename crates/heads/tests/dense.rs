@@ -325,3 +325,43 @@ fn heatmap_peaks_are_refined_and_mapped_to_original_pixels() {
     assert_eq!(x, to_image(0.0)); // at the border: no refinement along x
     assert_close(y, to_image(6.4), 0.15 * 8.0, "border y");
 }
+
+#[test]
+fn coco_skeleton_joins_every_keypoint_and_names_default_sensibly() {
+    use panoptes_heads::{keypoint_name, COCO_KEYPOINT_NAMES, COCO_SKELETON};
+    let mut seen = [false; 17];
+    for [first, second] in COCO_SKELETON {
+        assert!(
+            first != second && first < 17 && second < 17,
+            "{first}-{second}"
+        );
+        seen[first] = true;
+        seen[second] = true;
+        // A limb stays on one side, touches the nose, or joins the same part across the body
+        // (eyes, shoulders, hips).
+        let name = |index: usize| {
+            COCO_KEYPOINT_NAMES[index]
+                .split_once('_')
+                .unwrap_or(("nose", "nose"))
+        };
+        let ((first_side, first_part), (second_side, second_part)) = (name(first), name(second));
+        let valid = first_side == second_side
+            || first_side == "nose"
+            || second_side == "nose"
+            || first_part == second_part;
+        assert!(valid, "{first}-{second}");
+    }
+    assert!(seen.iter().all(|&seen| seen));
+    let mut config = KeypointsConfig {
+        name: "pose".into(),
+        outputs: vec!["heatmaps".into()],
+        classes: Vec::new(),
+        keypoints: 17,
+        score_threshold: 0.2,
+    };
+    assert_eq!(keypoint_name(&config, 9), "left_wrist");
+    config.keypoints = 3;
+    assert_eq!(keypoint_name(&config, 2), "keypoint_2");
+    config.classes = vec!["a".into(), "b".into(), "c".into()];
+    assert_eq!(keypoint_name(&config, 1), "b");
+}
