@@ -37,7 +37,7 @@ pub use error::SimError;
 pub use geometry::{rgb, Material, MeshBuilder, Triangle};
 pub use output::{
     depth_millimetres, encode_frame_set, write_drive, EncodedFrame, InstanceIds, JPEG_QUALITY,
-    SYNC_WINDOW_US,
+    MIN_KEYPOINT_PERSON_HEIGHT, SYNC_WINDOW_US,
 };
 pub use projector::{CameraProjector, FISHEYE_HALF_ANGLE};
 pub use raster::NEAR_PLANE;

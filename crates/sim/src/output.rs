@@ -29,6 +29,9 @@ use std::path::{Path, PathBuf};
 
 /// JPEG quality of the camera images.
 pub const JPEG_QUALITY: u8 = 90;
+/// People shorter than this in an image (pixels) get a box but no keypoints: like COCO, which
+/// labels no keypoints on tiny people (and it keeps the index small).
+pub const MIN_KEYPOINT_PERSON_HEIGHT: u32 = 24;
 /// Frames of one set lie within this window (the rigs' exposure offsets span < 45 ms).
 pub const SYNC_WINDOW_US: u64 = 50_000;
 
@@ -175,7 +178,10 @@ fn annotations(
             .collect(),
         keypoints: boxes
             .iter()
-            .filter(|object| object.class == DetectionClass::Pedestrian)
+            .filter(|object| {
+                object.class == DetectionClass::Pedestrian
+                    && object.box_xywh[3] >= MIN_KEYPOINT_PERSON_HEIGHT
+            })
             .filter_map(|object| {
                 object.keypoints.map(|points| PersonKeypoints {
                     instance_id: id(object.instance),
@@ -215,8 +221,9 @@ fn annotations(
 /// Depth in millimetres, 0 where unknown or beyond the 16-bit range.
 #[must_use]
 pub fn depth_millimetres(depth: f32) -> u16 {
-    let millimetres = (f64::from(depth) * 1000.0).round();
-    if millimetres >= 1.0 && millimetres <= f64::from(u16::MAX) {
+    // Rounded to the nearest millimetre (`as` truncates; depth is never negative).
+    let millimetres = f64::from(depth) * 1000.0 + 0.5;
+    if (1.0..65_536.0).contains(&millimetres) {
         millimetres as u16
     } else {
         0
@@ -265,8 +272,15 @@ fn encode_png(
     render: &CameraRender,
     colour: ExtendedColorType,
 ) -> Result<Vec<u8>, String> {
+    // Trying every filter per row costs twice the time on 16-bit maps for ~10% smaller depth
+    // files; `Up` suits their smooth rows.
+    let filter = if colour == ExtendedColorType::L16 {
+        FilterType::Up
+    } else {
+        FilterType::Adaptive
+    };
     let mut bytes = Vec::new();
-    PngEncoder::new_with_quality(&mut bytes, CompressionType::Default, FilterType::Adaptive)
+    PngEncoder::new_with_quality(&mut bytes, CompressionType::Default, filter)
         .write_image(samples, render.width as u32, render.height as u32, colour)
         .map_err(|error| error.to_string())?;
     Ok(bytes)

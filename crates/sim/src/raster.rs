@@ -22,6 +22,29 @@ pub struct PinholeView {
 }
 
 impl PinholeView {
+    /// Whether a sphere (centre in the view frame) may reach the drawn pixels: false only when
+    /// it lies wholly behind the near plane or beyond one side of the scissor's frustum.
+    #[must_use]
+    pub fn may_see_sphere(&self, centre: &Vector3<f64>, radius: f64) -> bool {
+        if centre.z < NEAR_PLANE - radius {
+            return false;
+        }
+        let [x0, y0, x1, y1] = self.scissor;
+        // Each side plane passes through the eye: a·z − x ≤ 0 inside for the left side, etc.
+        let sides = [
+            ((x0 as f64 - 0.5 - self.cx) / self.fx, 1.0, 0),
+            ((x1 as f64 + 0.5 - self.cx) / self.fx, -1.0, 0),
+            ((y0 as f64 - 0.5 - self.cy) / self.fy, 1.0, 1),
+            ((y1 as f64 + 0.5 - self.cy) / self.fy, -1.0, 1),
+        ];
+        sides.iter().all(|&(slope, sign, axis)| {
+            let lateral = if axis == 0 { centre.x } else { centre.y };
+            // Signed distance to the plane lateral = slope·z, positive inside.
+            let distance = sign * (lateral - slope * centre.z) / (1.0 + slope * slope).sqrt();
+            distance >= -radius
+        })
+    }
+
     /// Calls `fragment(pixel index, z)` for every pixel centre inside the triangle (corners in
     /// the view frame: x right, y down, z forward), after clipping at the near plane.
     #[inline]
@@ -61,7 +84,7 @@ impl PinholeView {
         // Exact integer edge functions on a 1/256-pixel grid: a pixel centre on an edge shared
         // by two triangles is inside at least one of them, so meshes have no cracks.
         let fixed = |point: &[f64; 3]| {
-            let snap = |value: f64| (value * SUBPIXELS).round().clamp(-GUARD, GUARD) as i64;
+            let snap = |value: f64| (value * SUBPIXELS + 0.5).clamp(-GUARD, GUARD).floor() as i64;
             (snap(point[0]), snap(point[1]), point[2])
         };
         let (a, mut b, mut c) = (fixed(a), fixed(b), fixed(c));
@@ -84,11 +107,7 @@ impl PinholeView {
         }
         // Edge (p → q) at point s: (q − p) × (s − p); positive inside a counter-clockwise triangle.
         let edge = |p: (i64, i64, f64), q: (i64, i64, f64)| {
-            (
-                p.1 - q.1,
-                q.0 - p.0,
-                p.0 * (p.1 - q.1) * -1 - p.1 * (q.0 - p.0),
-            )
+            (p.1 - q.1, q.0 - p.0, p.0 * (q.1 - p.1) - p.1 * (q.0 - p.0))
         };
         let edges = [edge(b, c), edge(c, a), edge(a, b)];
         let inverse_area = 1.0 / area as f64;
@@ -206,6 +225,17 @@ mod tests {
             checked += 1;
         });
         assert!(checked > 100);
+    }
+
+    #[test]
+    fn spheres_outside_the_frustum_are_culled_and_inside_ones_kept() {
+        let view = view();
+        assert!(view.may_see_sphere(&Vector3::new(0.0, 0.0, 5.0), 0.1));
+        assert!(!view.may_see_sphere(&Vector3::new(0.0, 0.0, -5.0), 1.0));
+        // Column 99.5 is at x/z = 0.495: a sphere just beyond it is culled, touching it is kept.
+        assert!(!view.may_see_sphere(&Vector3::new(10.0 * 0.495 + 0.2, 0.0, 10.0), 0.1));
+        assert!(view.may_see_sphere(&Vector3::new(10.0 * 0.495 + 0.05, 0.0, 10.0), 0.1));
+        assert!(!view.may_see_sphere(&Vector3::new(0.0, -10.0, 10.0), 1.0));
     }
 
     #[test]

@@ -57,7 +57,18 @@ pub fn render(
         let pixels = face.view.width * face.view.height;
         let mut depth = vec![f32::INFINITY; pixels];
         let mut owner = vec![NO_TRIANGLE; pixels];
+        // Objects wholly outside the face's frustum are skipped in both passes.
+        let in_view: Vec<bool> = std::iter::once(true)
+            .chain(scene.objects.iter().map(|object| {
+                let radius = 0.5 * Vector3::from(object.world_box.size).norm() + 0.05;
+                face.view
+                    .may_see_sphere(&(world_to_face * object.world_box.centre).coords, radius)
+            }))
+            .collect();
         for (index, triangle) in triangles.iter().enumerate() {
+            if !in_view[usize::from(triangle.object)] {
+                continue;
+            }
             if !triangle.two_sided
                 && triangle.normal.dot(&(eye - triangle.vertices[0].coords)) <= 0.0
             {
@@ -76,6 +87,9 @@ pub fn render(
         // Each object alone: its silhouette, weighted by how many camera pixels look at it.
         let mut stamp = vec![u32::MAX; pixels];
         for (object_index, object) in scene.objects.iter().enumerate() {
+            if !in_view[object_index + 1] {
+                continue;
+            }
             let mut area = 0u32;
             for triangle in &triangles[object.triangles.clone()] {
                 if triangle.object == 0
@@ -137,9 +151,8 @@ pub fn render(
             output.depth[pixel] = (distance * sample.ray[2]).max(0.0);
             lighting.haze(shades[owner as usize], distance)
         };
-        for channel in 0..3 {
-            output.rgb[pixel * 3 + channel] =
-                (colour[channel] * 255.0).round().clamp(0.0, 255.0) as u8;
+        for (target, value) in output.rgb[pixel * 3..pixel * 3 + 3].iter_mut().zip(colour) {
+            *target = (value * 255.0 + 0.5) as u8; // `as` saturates at 0 and 255
         }
     }
     output

@@ -98,7 +98,8 @@ impl Town {
     /// Whether chunk `chunk` holds a side street (never two in a row).
     #[must_use]
     pub fn has_side_street(&self, chunk: i64) -> bool {
-        let raw = |index: i64| hash(self.seed, &[key::INTERSECTION, index as u64]) % 4 == 0;
+        let raw =
+            |index: i64| hash(self.seed, &[key::INTERSECTION, index as u64]).is_multiple_of(4);
         raw(chunk) && !raw(chunk - 1)
     }
 

@@ -45,12 +45,12 @@ fn check_rig(preset: RigPreset, width: u32, height: u32) {
             .map(|target| camera_to_world * (target + Vector3::z() * half))
             .collect();
         let mut scene = Scene::default();
-        for index in 0..targets.len() {
+        for (index, centre) in centres.iter().enumerate() {
             let mut mesh = MeshBuilder::default();
             let axes = [Vector3::x(), Vector3::y(), Vector3::z()]
                 .map(|axis| camera_to_world.rotation * axis * half);
             mesh.cuboid(
-                centres[index],
+                *centre,
                 axes,
                 Material {
                     albedo: [0.8, 0.2, 0.2],
@@ -64,7 +64,7 @@ fn check_rig(preset: RigPreset, width: u32, height: u32) {
                 track_id: index as u64,
                 class: DetectionClass::TrafficCone,
                 world_box: WorldBox {
-                    centre: centres[index],
+                    centre: *centre,
                     size: [0.6; 3],
                     yaw: 0.0,
                 },
