@@ -48,12 +48,12 @@ pub(crate) fn axis_taps(source: usize, destination: usize, bits: u32, taps: &mut
 }
 
 /// The per-plane arithmetic of a layout, fixed once per pre-processor.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct Normalisation {
-    /// For each model plane, the RGB channel it reads.
-    source_channel: [usize; 3],
-    /// For each model plane, `(multiplier, offset)` applied to the 0–255 value.
-    affine: [(f32, f32); 3],
+    /// Whether model plane 0 is blue (BGR) rather than red.
+    reversed: bool,
+    /// For each RGB channel, the model value of every grey level 0–255.
+    levels: [[f32; 256]; 3],
     /// For each model plane, the value of a padding pixel.
     pad: [f32; 3],
 }
@@ -61,13 +61,16 @@ pub(crate) struct Normalisation {
 impl Normalisation {
     pub(crate) fn new(layout: &InputLayout) -> Self {
         let affine = layout.affine();
+        let reversed = layout.color == ColorOrder::Bgr;
+        let levels = std::array::from_fn(|channel| {
+            let plane = if reversed { 2 - channel } else { channel };
+            let (multiplier, offset) = affine[plane];
+            std::array::from_fn(|level| level as f32 * multiplier + offset)
+        });
         let pad_level = f32::from(layout.pad_value);
         Self {
-            source_channel: match layout.color {
-                ColorOrder::Rgb => [0, 1, 2],
-                ColorOrder::Bgr => [2, 1, 0],
-            },
-            affine,
+            reversed,
+            levels,
             pad: affine.map(|(multiplier, offset)| pad_level * multiplier + offset),
         }
     }
@@ -117,8 +120,8 @@ pub(crate) struct RgbImage<'a> {
 pub(crate) struct ResizeScratch {
     columns: Vec<Tap>,
     rows: Vec<Tap>,
-    /// One output row's two source rows blended, RGB interleaved, in `2^-ROW_WEIGHT_BITS` units.
-    blended: Vec<u16>,
+    /// One output row's two source rows blended, per source pixel, in `2^-ROW_WEIGHT_BITS` units.
+    blended: Vec<[u16; 3]>,
     /// (source width, source height, resized width, resized height) the taps were made for.
     made_for: Option<(usize, usize, usize, usize)>,
 }
@@ -161,55 +164,61 @@ pub(crate) fn resize_into(
     else {
         return;
     };
-    // Only the source columns some output column reads are blended.
-    let used = first_column.first * 3..(last_column.second + 1) * 3;
+    // Only the source pixels some output column reads are blended.
+    let used = first_column.first..last_column.second + 1;
     let stride = image.width * 3;
     let plane_len = slot.len() / 3;
-    let (red_or_blue, rest) = slot.split_at_mut(plane_len);
-    let (green, blue_or_red) = rest.split_at_mut(plane_len);
-    let planes = [red_or_blue, green, blue_or_red];
-    let mut plane_rows = planes.map(|plane| plane.chunks_exact_mut(model_width).skip(top));
-    let [channel_0, channel_1, channel_2] = normalisation.source_channel;
-    let [(multiplier_0, offset_0), (multiplier_1, offset_1), (multiplier_2, offset_2)] =
-        normalisation.affine;
-    scratch.blended.resize(stride, 0);
-    const SHIFT: u32 = ROW_WEIGHT_BITS + COLUMN_WEIGHT_BITS;
-    for row_tap in &scratch.rows {
-        let (Some(row_0), Some(row_1), Some(row_2)) = (
-            plane_rows[0].next(),
-            plane_rows[1].next(),
-            plane_rows[2].next(),
-        ) else {
-            return;
-        };
-        let upper = &image.pixels[row_tap.first * stride..][used.clone()];
-        let lower = &image.pixels[row_tap.second * stride..][used.clone()];
+    let (plane_0, rest) = slot.split_at_mut(plane_len);
+    let (plane_1, plane_2) = rest.split_at_mut(plane_len);
+    let (red, green, blue) = if normalisation.reversed {
+        (plane_2, plane_1, plane_0)
+    } else {
+        (plane_0, plane_1, plane_2)
+    };
+    let rows = |plane| content_rows(plane, model_width, (left, top, resized_width));
+    let outputs = rows(red).zip(rows(green)).zip(rows(blue));
+    let [red_levels, green_levels, blue_levels] = &normalisation.levels;
+    scratch.blended.resize(image.width, [0; 3]);
+    for (((red_row, green_row), blue_row), row_tap) in outputs.zip(&scratch.rows) {
+        let upper = &image.pixels[row_tap.first * stride..][used.start * 3..used.end * 3];
+        let lower = &image.pixels[row_tap.second * stride..][used.start * 3..used.end * 3];
         // At most 255 * 256: the sum fits in u16, so it vectorises as 16-bit multiplies.
         let lower_weight = row_tap.weight as u16;
         let upper_weight = (1_u16 << ROW_WEIGHT_BITS) - lower_weight;
-        let blended = &mut scratch.blended[used.clone()];
+        let blended = scratch.blended[used.clone()].as_flattened_mut();
         for ((value, high), low) in blended.iter_mut().zip(upper).zip(lower) {
             *value = u16::from(*high) * upper_weight + u16::from(*low) * lower_weight;
         }
         let blended = &scratch.blended;
-        let outputs = row_0[left..left + resized_width]
-            .iter_mut()
-            .zip(&mut row_1[left..left + resized_width])
-            .zip(&mut row_2[left..left + resized_width])
-            .zip(&scratch.columns);
-        for (((output_0, output_1), output_2), column) in outputs {
-            let (first, second) = (column.first * 3, column.second * 3);
+        let pixels = red_row.iter_mut().zip(green_row).zip(blue_row);
+        for (((red, green), blue), column) in pixels.zip(&scratch.columns) {
+            let (first, second) = (&blended[column.first], &blended[column.second]);
             let second_weight = column.weight;
             let first_weight = (1 << COLUMN_WEIGHT_BITS) - second_weight;
-            // Round half up to a whole grey level, as OpenCV's fixed-point resize does.
+            // Round half up to a whole grey level, as OpenCV's fixed-point resize does; the
+            // result is at most 255, the mask only spares a bounds check.
             let level = |channel: usize| {
-                let sum = i32::from(blended[first + channel]) * first_weight
-                    + i32::from(blended[second + channel]) * second_weight;
-                ((sum + (1 << (SHIFT - 1))) >> SHIFT) as f32
+                let sum = i32::from(first[channel]) * first_weight
+                    + i32::from(second[channel]) * second_weight;
+                ((sum + (1 << (SHIFT - 1))) >> SHIFT) as usize & 0xFF
             };
-            *output_0 = level(channel_0) * multiplier_0 + offset_0;
-            *output_1 = level(channel_1) * multiplier_1 + offset_1;
-            *output_2 = level(channel_2) * multiplier_2 + offset_2;
+            *red = red_levels[level(0)];
+            *green = green_levels[level(1)];
+            *blue = blue_levels[level(2)];
         }
     }
+}
+
+const SHIFT: u32 = ROW_WEIGHT_BITS + COLUMN_WEIGHT_BITS;
+
+/// The content part of each row of a plane, from row `top` on.
+fn content_rows(
+    plane: &mut [f32],
+    model_width: usize,
+    (left, top, width): (usize, usize, usize),
+) -> impl Iterator<Item = &mut [f32]> {
+    plane
+        .chunks_exact_mut(model_width)
+        .skip(top)
+        .map(move |row| &mut row[left..left + width])
 }
