@@ -11,9 +11,10 @@ pub use panoptes_heads::{
     COCO_KEYPOINT_NAMES, COCO_SKELETON,
 };
 pub use panoptes_pipeline::{
-    input_layout, load_models, model_reports, replay_sequential, CameraPerception, FramePerception,
-    FrameProblem, Latency, LoadedModel, ModelReport, ModelRequest, OutputDirectory, PipelineError,
-    Progress, ReplayOptions, Report, StageTimes, PERCEPTION_FILE, REPORT_FILE,
+    input_layout, load_models, model_reports, replay_concurrent, replay_sequential,
+    CameraPerception, FramePerception, FrameProblem, FrameSource, Latency, LoadedModel,
+    MemoryReport, ModelReport, ModelRequest, OutputDirectory, Pacing, PipelineError, Progress,
+    ReplayOptions, Report, StageTimes, DROP_BEHIND, PERCEPTION_FILE, REPORT_FILE,
 };
 pub use panoptes_preprocess::{
     ColorOrder, ImageSource, InputLayout, PixelTransform, PreprocessError, Preprocessor, ResizeMode,

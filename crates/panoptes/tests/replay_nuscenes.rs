@@ -27,6 +27,9 @@ fn replay_options(out: &std::path::Path) -> Option<ReplayOptions> {
         optimization: Optimization::All,
         out: out.to_path_buf(),
         limit: None,
+        repeat: 1,
+        pacing: panoptes::Pacing::Offline,
+        queue: 2,
         stop: Arc::new(AtomicBool::new(false)),
     })
 }

@@ -17,6 +17,9 @@ use std::time::Instant;
 /// Most per-frame problems listed in `report.json` (all are counted).
 const LISTED_PROBLEMS: usize = 100;
 
+/// Frame sets after which resident memory is first sampled (buffers have reached their size).
+const WARMUP_FRAME_SETS: usize = 10;
+
 /// What to replay and how.
 #[derive(Debug, Clone)]
 pub struct ReplayOptions {
@@ -30,6 +33,12 @@ pub struct ReplayOptions {
     pub out: PathBuf,
     /// Replay at most this many frame sets.
     pub limit: Option<usize>,
+    /// Replay the (limited) drive this many times in a row (soak tests); at least once.
+    pub repeat: usize,
+    /// Offline (blocking, lossless) or real time (paced, drop-oldest).
+    pub pacing: crate::concurrent::Pacing,
+    /// Frame sets that may wait between the source and pre-processing.
+    pub queue: usize,
     /// Set from another thread (Ctrl-C) to stop after the current frame set; outputs are
     /// flushed and the report written.
     pub stop: Arc<AtomicBool>,
@@ -80,6 +89,7 @@ pub(crate) struct RunLedger {
     pub problems: Vec<FrameProblem>,
     pub drops: BTreeMap<String, usize>,
     pub started: Instant,
+    pub memory: crate::memory::MemoryReport,
 }
 
 impl RunLedger {
@@ -91,6 +101,7 @@ impl RunLedger {
             problems: Vec::new(),
             drops: BTreeMap::new(),
             started: Instant::now(),
+            memory: crate::memory::MemoryReport::default(),
         }
     }
 
@@ -120,6 +131,9 @@ impl RunLedger {
         }
         self.samples.add(&record.timing_ms);
         self.written += 1;
+        if self.written == WARMUP_FRAME_SETS {
+            self.memory.after_warmup_mib = crate::memory::resident_mib();
+        }
         Ok(())
     }
 
@@ -161,6 +175,11 @@ impl RunLedger {
         interrupted: bool,
     ) -> Report {
         let wall_seconds = self.started.elapsed().as_secs_f64();
+        let memory = crate::memory::MemoryReport {
+            end_mib: crate::memory::resident_mib(),
+            peak_mib: crate::memory::peak_mib(),
+            ..self.memory
+        };
         Report {
             drive: drive.root().display().to_string(),
             mode: mode.to_string(),
@@ -181,6 +200,7 @@ impl RunLedger {
                 0.0
             },
             interrupted,
+            memory,
         }
     }
 }
@@ -224,7 +244,7 @@ pub fn replay_sequential(
             .and_then(|inferred| stages::decode(inferred, &mut decoders, &names));
         match decoded {
             Ok(decoded) => ledger.write(&mut output, decoded)?,
-            Err(error) => ledger.write_failed(&mut output, frame_set, error.to_string())?,
+            Err(error) => ledger.write_failed(&mut output, &frame_set, error.to_string())?,
         }
         progress(Progress {
             done: ledger.written,

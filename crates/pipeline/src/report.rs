@@ -121,6 +121,8 @@ pub struct Report {
     pub frame_sets_per_second: f64,
     /// Whether the run was interrupted (Ctrl-C) before the end of the drive.
     pub interrupted: bool,
+    /// Resident memory during the run.
+    pub memory: crate::memory::MemoryReport,
 }
 
 #[cfg(test)]

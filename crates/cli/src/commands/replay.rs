@@ -1,7 +1,9 @@
 //! `panoptes replay DRIVE --model M.toml [--weights W.onnx] … --out DIR`.
 
 use anyhow::Context;
-use panoptes::{Drive, ExecutionTarget, ModelRequest, Optimization, Progress, ReplayOptions};
+use panoptes::{
+    Drive, ExecutionTarget, ModelRequest, Optimization, Pacing, Progress, ReplayOptions,
+};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -49,6 +51,21 @@ pub struct Args {
     /// Replay only the first N frame sets.
     #[arg(long)]
     limit: Option<usize>,
+    /// Replay the drive N times in a row, renumbering frame sets (soak and memory tests).
+    #[arg(long, default_value_t = 1)]
+    repeat: usize,
+    /// Pace the source by the frame timestamps (SPEED× recorded speed, default 1). When the
+    /// models fall behind, the oldest waiting frame set is dropped and counted; the report gives
+    /// the capture-to-result latency (`latency_ms.total`). Without it the replay runs offline:
+    /// as fast as possible, blocking, nothing dropped.
+    #[arg(long, value_name = "SPEED", num_args = 0..=1, default_missing_value = "1")]
+    realtime: Option<f64>,
+    /// Frame sets that may wait for pre-processing (real time: the drop-oldest queue).
+    #[arg(long, default_value_t = 2)]
+    queue: usize,
+    /// Run the stages one after the other instead of overlapping them (reference path).
+    #[arg(long, conflicts_with = "realtime")]
+    sequential: bool,
 }
 
 #[allow(clippy::print_stdout, clippy::print_stderr)]
@@ -73,6 +90,13 @@ pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()>
         optimization: parse_optimization(&args.optimization)?,
         out: args.out.clone(),
         limit: args.limit,
+        repeat: args.repeat,
+        pacing: match args.realtime {
+            Some(speed) if speed > 0.0 && speed.is_finite() => Pacing::RealTime { speed },
+            Some(speed) => anyhow::bail!("--realtime {speed}: the speed must be a positive number"),
+            None => Pacing::Offline,
+        },
+        queue: args.queue,
         stop,
     };
     let loaded = panoptes::load_models(&options, drive.rig().len())?;
@@ -109,7 +133,12 @@ pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()>
         }
         None => {}
     };
-    let report = panoptes::replay_sequential(&drive, loaded, &options, &mut progress)
+    let replay = if args.sequential {
+        panoptes::replay_sequential
+    } else {
+        panoptes::replay_concurrent
+    };
+    let report = replay(&drive, loaded, &options, &mut progress)
         .with_context(|| format!("replay of {} failed", args.drive.display()))?;
     if let Some(bar) = bar {
         bar.finish_and_clear();
@@ -118,8 +147,9 @@ pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()>
         .latency_ms
         .get("total")
         .map_or(0.0, |latency| latency.p50);
+    let dropped: usize = report.drops.values().sum();
     println!(
-        "replayed {} frame sets in {:.1} s ({:.2} frame sets/s, p50 {:.1} ms per set) on {}; {} problems{}; outputs in {}",
+        "replayed {} frame sets ({dropped} dropped) in {:.1} s ({:.2} frame sets/s, latency p50 {:.1} ms) on {}; {} problems{}; outputs in {}",
         report.frame_sets,
         report.wall_seconds,
         report.frame_sets_per_second,

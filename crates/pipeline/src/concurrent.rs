@@ -1,0 +1,208 @@
+//! The concurrent replay: source → pre-processing → inference → decoding → sink, one thread per
+//! stage, joined by bounded channels. While frame set t is in the model, t+1 is pre-processed and
+//! t−1 decoded. Each stage is single-threaded and FIFO, so results leave in order and equal the
+//! sequential path's (the same stage functions run on the same inputs).
+
+use crate::error::Result;
+use crate::model::LoadedModel;
+use crate::replay::{model_reports, Progress, ReplayOptions, RunLedger};
+use crate::report::Report;
+use crate::sink::OutputDirectory;
+use crate::source::FrameSource;
+use crate::stages::{self, Decoded};
+use crossbeam_channel::{bounded, Receiver, Sender, TrySendError};
+use panoptes_drive::{Drive, FrameSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// How the source releases frame sets.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Pacing {
+    /// As fast as the pipeline takes them; back-pressure blocks the source; nothing is dropped.
+    Offline,
+    /// Each frame set is released when its timestamp comes due (time divided by `speed`); when
+    /// the pipeline falls behind, the oldest waiting frame set is dropped and counted.
+    RealTime {
+        /// 1.0 = recorded speed, 2.0 = twice as fast.
+        speed: f64,
+    },
+}
+
+/// Why a frame set was dropped (report key).
+pub const DROP_BEHIND: &str = "model behind: oldest waiting frame set dropped";
+
+/// A frame set that failed in a stage, to be written with every camera marked.
+type Failed = (FrameSet, String);
+
+/// Replays with overlapping stages. Offline results are identical to [`crate::replay_sequential`].
+pub fn replay_concurrent(
+    drive: &Drive,
+    models: Vec<LoadedModel>,
+    options: &ReplayOptions,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Report> {
+    let reports = model_reports(&models);
+    let (mut preprocessors, mut engines, mut decoders, names) = stages::split(models);
+    let mut output = OutputDirectory::create(&options.out)?;
+    let source = FrameSource::new(drive, options.limit, options.repeat);
+    let total = source.total();
+    let depth = options.queue.max(1);
+    let mut ledger = RunLedger::new();
+    let (source_tx, source_rx) = bounded::<(FrameSet, Instant)>(depth);
+    let (prepared_tx, prepared_rx) = bounded(1);
+    let (inferred_tx, inferred_rx) = bounded::<std::result::Result<stages::Inferred, Failed>>(1);
+    let (decoded_tx, decoded_rx) = bounded::<std::result::Result<Decoded, Failed>>(2);
+    let (drop_tx, drop_rx) = crossbeam_channel::unbounded::<usize>();
+    let stop = &options.stop;
+    let pacing = options.pacing;
+    let outcome = std::thread::scope(|scope| -> Result<bool> {
+        let drain = source_rx.clone();
+        scope.spawn(move || feed(source, pacing, stop, &source_tx, &drain, &drop_tx));
+        scope.spawn(move || {
+            for (frame_set, entered) in source_rx {
+                if prepared_tx
+                    .send(stages::prepare(frame_set, &mut preprocessors, entered))
+                    .is_err()
+                {
+                    break;
+                }
+            }
+        });
+        scope.spawn(move || {
+            for prepared in prepared_rx {
+                let frame_set = prepared.frame_set.clone();
+                let inferred = stages::infer(prepared, &mut engines)
+                    .map_err(|error| (frame_set, error.to_string()));
+                if inferred_tx.send(inferred).is_err() {
+                    break;
+                }
+            }
+        });
+        scope.spawn(move || {
+            for inferred in inferred_rx {
+                let decoded = inferred.and_then(|inferred| {
+                    let frame_set = inferred.frame_set.clone();
+                    stages::decode(inferred, &mut decoders, &names)
+                        .map_err(|error| (frame_set, error.to_string()))
+                });
+                if decoded_tx.send(decoded).is_err() {
+                    break;
+                }
+            }
+        });
+        let result = sink(
+            &decoded_rx,
+            &drop_rx,
+            &mut output,
+            &mut ledger,
+            total,
+            progress,
+        );
+        if result.is_err() {
+            // Unblock the stages: they end as their channels close.
+            stop.store(true, Ordering::Relaxed);
+            drop(decoded_rx);
+        }
+        result
+    });
+    let written_all = outcome?;
+    for _ in drop_rx.try_iter() {
+        *ledger.drops.entry(DROP_BEHIND.to_string()).or_default() += 1;
+    }
+    let mode = match pacing {
+        Pacing::Offline => "offline".to_string(),
+        Pacing::RealTime { speed } => format!("realtime x{speed}"),
+    };
+    let interrupted = !written_all && stop.load(Ordering::Relaxed);
+    let report = ledger.report(drive, &reports, &mode, interrupted);
+    output.finish(&report)?;
+    Ok(report)
+}
+
+/// Writes results as they come, in order. Returns whether the source ran to its end.
+fn sink(
+    decoded: &Receiver<std::result::Result<Decoded, Failed>>,
+    drops: &Receiver<usize>,
+    output: &mut OutputDirectory,
+    ledger: &mut RunLedger,
+    total: usize,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<bool> {
+    for result in decoded {
+        match result {
+            Ok(decoded) => ledger.write(output, decoded)?,
+            Err((frame_set, message)) => ledger.write_failed(output, &frame_set, message)?,
+        }
+        for _ in drops.try_iter() {
+            *ledger.drops.entry(DROP_BEHIND.to_string()).or_default() += 1;
+        }
+        let dropped: usize = ledger.drops.values().sum();
+        progress(Progress {
+            done: ledger.written + dropped,
+            total,
+        });
+    }
+    let dropped: usize = ledger.drops.values().sum::<usize>() + drops.len();
+    Ok(ledger.written + dropped >= total)
+}
+
+/// The source thread: releases frame sets (paced in real time), never blocking in real time.
+fn feed(
+    source: FrameSource<'_>,
+    pacing: Pacing,
+    stop: &AtomicBool,
+    queue: &Sender<(FrameSet, Instant)>,
+    drain: &Receiver<(FrameSet, Instant)>,
+    drops: &Sender<usize>,
+) {
+    let start = Instant::now();
+    let mut first_timestamp = None;
+    for frame_set in source {
+        if stop.load(Ordering::Relaxed) {
+            return;
+        }
+        match pacing {
+            Pacing::Offline => {
+                if queue.send((frame_set, Instant::now())).is_err() {
+                    return;
+                }
+            }
+            Pacing::RealTime { speed } => {
+                let first = *first_timestamp.get_or_insert(frame_set.timestamp_us);
+                let offset_us =
+                    frame_set.timestamp_us.saturating_sub(first) as f64 / speed.max(1e-6);
+                let due = start + Duration::from_micros(offset_us as u64);
+                if !sleep_until(due, stop) {
+                    return;
+                }
+                let mut item = (frame_set, due);
+                loop {
+                    match queue.try_send(item) {
+                        Ok(()) => break,
+                        Err(TrySendError::Full(back)) => {
+                            item = back;
+                            if let Ok((oldest, _)) = drain.try_recv() {
+                                let _ = drops.send(oldest.index);
+                            }
+                        }
+                        Err(TrySendError::Disconnected(_)) => return,
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Sleeps until `due` in short steps so that a stop request is seen; false when stopped.
+fn sleep_until(due: Instant, stop: &AtomicBool) -> bool {
+    loop {
+        if stop.load(Ordering::Relaxed) {
+            return false;
+        }
+        let now = Instant::now();
+        if now >= due {
+            return true;
+        }
+        std::thread::sleep((due - now).min(Duration::from_millis(20)));
+    }
+}
