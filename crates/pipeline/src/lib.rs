@@ -5,17 +5,23 @@
 //! parallel) and the [`OutputDirectory`] sink. [`replay_sequential`] runs them one after the
 //! other.
 
+mod concurrent;
 mod error;
+mod memory;
 mod model;
 mod record;
 mod replay;
 mod report;
 mod sink;
+mod source;
 pub mod stages;
 
+pub use concurrent::{replay_concurrent, Pacing, DROP_BEHIND};
 pub use error::{PipelineError, Result};
+pub use memory::MemoryReport;
 pub use model::{decoder, input_layout, model_to_image, LoadedModel, ModelRequest};
 pub use record::{CameraPerception, FramePerception, StageTimes};
 pub use replay::{load_models, model_reports, replay_sequential, Progress, ReplayOptions};
 pub use report::{FrameProblem, Latency, ModelReport, Report, StageSamples};
 pub use sink::{OutputDirectory, PERCEPTION_FILE, REPORT_FILE};
+pub use source::FrameSource;
