@@ -50,6 +50,19 @@ pub enum EvalError {
         /// Why, as the pipeline reported it.
         reason: String,
     },
+    /// No model to evaluate.
+    #[error("no model given. Fix: pass --model MANIFEST.toml")]
+    NoModel,
+    /// Two models give heads the same name.
+    #[error("head `{head}` is defined by both {first} and {second}. Fix: rename one of them in its manifest")]
+    HeadNameClash {
+        /// The head name.
+        head: String,
+        /// The first manifest.
+        first: PathBuf,
+        /// The second manifest.
+        second: PathBuf,
+    },
     /// A setting is out of range.
     #[error("{setting} = {value}: {expected}")]
     Setting {
@@ -60,9 +73,15 @@ pub enum EvalError {
         /// What it must be.
         expected: &'static str,
     },
-    /// Loading or running the models failed.
+    /// Loading or running the models failed (boxed: the pipeline's error is large).
     #[error(transparent)]
-    Pipeline(#[from] panoptes_pipeline::PipelineError),
+    Pipeline(Box<panoptes_pipeline::PipelineError>),
+}
+
+impl From<panoptes_pipeline::PipelineError> for EvalError {
+    fn from(error: panoptes_pipeline::PipelineError) -> Self {
+        Self::Pipeline(Box::new(error))
+    }
 }
 
 /// Shorthand for results of this crate.

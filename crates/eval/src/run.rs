@@ -108,22 +108,26 @@ pub fn check_ground_truth(drive: &Drive, limit: Option<usize>) -> Result<()> {
 
 /// The heads scored: the first segmentation and depth heads across the models, every detection
 /// head.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 struct ScoredHeads {
-    settings: Option<TaskSettings>,
+    settings: TaskSettings,
     segmentation: Option<String>,
     depth: Option<String>,
 }
 
 fn scored_heads(models: &[LoadedModel], drive: &Drive, options: &EvalOptions) -> ScoredHeads {
-    let mut heads = ScoredHeads::default();
-    let mut settings = TaskSettings {
-        detection: false,
-        pose_alpha: None,
+    let mut heads = ScoredHeads {
+        settings: TaskSettings {
+            detection: false,
+            pose_alpha: None,
+            segmentation: None,
+            max_depth: None,
+            ignore: options.ignore,
+        },
         segmentation: None,
-        max_depth: None,
-        ignore: options.ignore,
+        depth: None,
     };
+    let settings = &mut heads.settings;
     for head in models.iter().flat_map(|model| model.decoder.heads()) {
         match head {
             HeadConfig::Detection(config) => {
@@ -146,7 +150,6 @@ fn scored_heads(models: &[LoadedModel], drive: &Drive, options: &EvalOptions) ->
             _ => {}
         }
     }
-    heads.settings = Some(settings);
     heads
 }
 
@@ -169,13 +172,7 @@ pub fn evaluate(
     check_ground_truth(drive, options.limit)?;
     let started = Instant::now();
     let heads = scored_heads(&models, drive, options);
-    let settings = heads.settings.clone().unwrap_or_else(|| TaskSettings {
-        detection: false,
-        pose_alpha: None,
-        segmentation: None,
-        max_depth: None,
-        ignore: options.ignore,
-    });
+    let settings = heads.settings.clone();
     let reports = model_reports(&models);
     let (mut preprocessors, mut engines, mut decoders, names) = stages::split(models);
     let total = options.limit.map_or(drive.frame_sets().len(), |limit| {
@@ -185,11 +182,15 @@ pub fn evaluate(
     let mut tally = Tally::default();
     for (done, frame_set) in drive.frame_sets()[..total].iter().enumerate() {
         let (decoded, truths) = rayon::join(
-            || {
+            // A failure is a per-frame problem, kept as its message.
+            || -> std::result::Result<Decoded, String> {
                 let prepared =
                     stages::prepare(frame_set.clone(), &mut preprocessors, Instant::now());
-                stages::infer(prepared, &mut engines)
-                    .and_then(|inferred| stages::decode(inferred, &mut decoders, &names))
+                match stages::infer(prepared, &mut engines) {
+                    Ok(inferred) => stages::decode(inferred, &mut decoders, &names)
+                        .map_err(|error| error.to_string()),
+                    Err(error) => Err(error.to_string()),
+                }
             },
             || load_truths(frame_set),
         );
@@ -203,7 +204,7 @@ pub fn evaluate(
                     ledger.problem(frame_set.index, Some(camera), message);
                 }
             }
-            Err(error) => ledger.problem(frame_set.index, None, error.to_string()),
+            Err(message) => ledger.problem(frame_set.index, None, message),
         }
         progress(EvalProgress {
             done: done + 1,
