@@ -8,13 +8,29 @@
 //! Each camera gets back its [`PixelTransform`], the exact map from model pixels to original
 //! pixels; a camera that fails gets an error and padding, never a panic.
 //!
-//! JPEG decoding dominates the cost. Measured on the six 1600×900 nuScenes frames, one thread
-//! (2-core dev machine): zune-jpeg (what `image` 0.25 uses) ≈ 26 ms for all six; `jpeg-decoder`
-//! 35 ms full size, 25 ms with DCT scaling to 1/2 and 22 ms to 1/4; libjpeg-turbo built without
-//! SIMD (no nasm on a fresh machine; `turbojpeg` needs cmake) 61 ms full, 28 ms at 1/2, 18 ms at
-//! 1/4. Entropy decoding, which no DCT scaling saves, is ~45% of zune-jpeg's time, so reduced-scale
-//! decoding is no win here at the 1/2 scale a 416-pixel model allows; this crate decodes JPEG at
-//! full resolution with zune-jpeg into per-camera reused buffers, and anything else with `image`.
+//! ```text
+//! let mut preprocessor = Preprocessor::new(manifest.input, rig.len())?;   // once
+//! let results = preprocessor.preprocess(&sources)?;   // per frame set: Vec<CameraResult>
+//! engine.run(preprocessor.batch())                    // ArrayView4<f32>, [N, 3, H, W]
+//! results[camera]?.box_to_original(model_box)          // back to original pixels
+//! ```
+//!
+//! # Decoder choice
+//!
+//! JPEG decoding dominates the cost. CPU time to decode the six 1600×900 nuScenes frames on one
+//! thread of the 2-core dev machine (while other builds ran; 2026-11-29):
+//!
+//! | decoder | full size | DCT-scaled 1/2 | 1/4 |
+//! |---|---|---|---|
+//! | zune-jpeg 0.5 (what `image` 0.25 uses), direct or via `image` | 26.7 ms | — | — |
+//! | `jpeg-decoder` 0.3 (`scale()`) | 49 ms | 37 ms | 32 ms |
+//! | libjpeg-turbo via `mozjpeg-sys` (`cc` build; no SIMD without nasm) | 61 ms | 28 ms | 19 ms |
+//! | `turbojpeg` | does not build: needs cmake | | |
+//!
+//! Entropy decoding, which DCT scaling cannot skip, is ~40% of zune-jpeg's time and zune-jpeg's
+//! AVX2 IDCT and colour conversion are fast, so at the 1/2 scale a 416-pixel model allows no
+//! reduced-scale decoder here beats zune-jpeg at full size. JPEG is therefore decoded at full
+//! resolution with zune-jpeg into per-camera reused buffers; other formats go through `image`.
 
 mod error;
 mod layout;
