@@ -5,6 +5,7 @@
 //! parallel) and the [`OutputDirectory`] sink. [`replay_sequential`] runs them one after the
 //! other.
 
+mod bench;
 mod concurrent;
 mod error;
 mod memory;
@@ -16,6 +17,7 @@ mod sink;
 mod source;
 pub mod stages;
 
+pub use bench::{benchmark_stages, StageBenchmark};
 pub use concurrent::{replay_concurrent, Pacing, DROP_BEHIND};
 pub use error::{PipelineError, Result};
 pub use memory::MemoryReport;
