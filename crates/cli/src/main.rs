@@ -25,6 +25,10 @@ enum Command {
     Sim(commands::sim::Args),
     /// Replay a recorded drive through one or more models; write perception.jsonl, masks and a report.
     Replay(commands::replay::Args),
+    /// Measure latency per stage and per frame set, and the replay's throughput against inference alone.
+    Bench(commands::bench::Args),
+    /// Score models against a drive's ground truth: detection mAP@0.5, segmentation mIoU, depth AbsRel, pose PCK.
+    Eval(commands::eval::Args),
 }
 
 fn main() -> ExitCode {
@@ -46,6 +50,8 @@ fn main() -> ExitCode {
         Command::Info(args) => commands::info::run(args),
         Command::Sim(args) => commands::sim::run(args),
         Command::Replay(args) => commands::replay::run(args, matches.subcommand_matches("replay")),
+        Command::Bench(args) => commands::bench::run(args, matches.subcommand_matches("bench")),
+        Command::Eval(args) => commands::eval::run(args, matches.subcommand_matches("eval")),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

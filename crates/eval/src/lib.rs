@@ -34,7 +34,7 @@ pub use detection::{
     MATCH_IOU,
 };
 pub use error::{EvalError, Result};
-pub use models::load_models;
+pub use models::load_evaluation_models;
 pub use pose::{PoseMetrics, PoseTally, DEFAULT_PCK_ALPHA};
 pub use run::{check_ground_truth, evaluate, EvalOptions, EvalProblem, EvalProgress, Evaluation};
 pub use segmentation::{ClassMapping, ConfusionMatrix, SegmentationMetrics, VOID_CLASS};

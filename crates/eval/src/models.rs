@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 /// Loads every model for a rig of `cameras` cameras, refusing head names used by two models
 /// (their results would be confused).
-pub fn load_models(
+pub fn load_evaluation_models(
     requests: &[ModelRequest],
     targets: &[ExecutionTarget],
     optimization: Optimization,

@@ -6,12 +6,18 @@ pub use panoptes_drive::{
     PersonKeypoints, Rejected, RejectionReason, Slot, SyncConfig, SyncedSet, Synchronizer,
     Visibility, COCO_KEYPOINTS,
 };
+pub use panoptes_eval::{
+    average_precision, box_iou, check_ground_truth, evaluate, load_evaluation_models, ClassCounts,
+    ClassMapping, ConfusionMatrix, DepthMetrics, DetectionMetrics, EvalError, EvalOptions,
+    EvalProblem, EvalProgress, Evaluation, IgnoreRule, PoseMetrics, SegmentationMetrics,
+    DEFAULT_PCK_ALPHA,
+};
 pub use panoptes_heads::{
     ClassMap, Decoder, DepthMap, Detection, HeadConfig, HeadsError, ModelToImage,
     COCO_KEYPOINT_NAMES, COCO_SKELETON,
 };
 pub use panoptes_pipeline::{
-    input_layout, load_models, model_reports, replay_concurrent, replay_sequential,
+    benchmark_stages, input_layout, load_models, StageBenchmark, model_reports, replay_concurrent, replay_sequential,
     CameraPerception, FramePerception, FrameProblem, FrameSource, Latency, LoadedModel,
     MemoryReport, ModelReport, ModelRequest, OutputDirectory, Pacing, PipelineError, Progress,
     ReplayOptions, Report, StageTimes, DROP_BEHIND, PERCEPTION_FILE, REPORT_FILE,

@@ -1,7 +1,10 @@
 //! One module per subcommand: an `Args` struct (clap) and `run(Args) -> anyhow::Result<()>`.
 
+pub mod bench;
 pub mod doctor;
+pub mod eval;
 pub mod info;
 pub mod inspect;
+pub mod models;
 pub mod replay;
 pub mod sim;

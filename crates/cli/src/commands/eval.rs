@@ -1,0 +1,176 @@
+//! `panoptes eval DRIVE --model M.toml [--weights W.onnx] … --json FILE`.
+
+use anyhow::Context;
+use panoptes::{
+    Drive, EvalOptions, EvalProgress, Evaluation, ExecutionTarget, IgnoreRule, Optimization,
+};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+/// Evaluate models against a drive's ground truth: detection AP@0.5 per class and mAP,
+/// segmentation IoU per class and mIoU, depth AbsRel, δ<1.25 and RMSE, pose PCK. Prints a table
+/// and writes every figure as JSON (keys `detection.map50`, `segmentation.miou`,
+/// `depth.abs_rel`, `pose.pck`, …).
+///
+/// Rules: a prediction matches a ground-truth box of the same class name at IoU ≥ 0.5; boxes
+/// hidden more than --max-occlusion or smaller than --min-area px² are ignored. Segmentation
+/// classes map by name; `void` pixels are ignored. Depth counts pixels with ground truth up to the
+/// depth head's max_depth. PCK: visible keypoints within --pck-alpha × the ground-truth box
+/// diagonal, people matched by box IoU ≥ 0.5.
+///
+/// Example:
+///   panoptes eval out/val-drive --model models/panoptes-net/panoptes-net.toml --json out/eval.json
+#[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct Args {
+    /// Drive directory with ground truth (for example written by `panoptes sim`).
+    drive: PathBuf,
+    /// Model manifest (.toml); repeat for several models evaluated together.
+    #[arg(long = "model", required = true)]
+    models: Vec<PathBuf>,
+    /// Weights (.onnx) for the --model just before it, instead of its manifest's `weights`.
+    #[arg(long = "weights")]
+    weights: Vec<PathBuf>,
+    /// Write the metrics as JSON to this file.
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// Execution provider, or a comma-separated fallback list: cpu, cuda[:N], tensorrt[:N].
+    #[arg(long, default_value = "cpu")]
+    provider: String,
+    /// Threads inside each operator on the CPU provider [default: all cores].
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Evaluate only the first N frame sets.
+    #[arg(long)]
+    limit: Option<usize>,
+    /// PCK threshold as a fraction of the ground-truth box diagonal.
+    #[arg(long, default_value_t = panoptes::DEFAULT_PCK_ALPHA)]
+    pck_alpha: f64,
+    /// Ignore ground-truth boxes hidden more than this fraction.
+    #[arg(long, default_value_t = IgnoreRule::default().max_occlusion)]
+    max_occlusion: f64,
+    /// Ignore ground-truth boxes smaller than this many square pixels.
+    #[arg(long, default_value_t = IgnoreRule::default().min_area)]
+    min_area: f64,
+}
+
+#[allow(clippy::print_stdout, clippy::print_stderr)]
+pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()> {
+    let requests =
+        super::models::pair_weights(&args.models, &args.weights, matches, "models", "weights")?;
+    let mut targets = ExecutionTarget::parse_list(&args.provider)?;
+    if let Some(threads) = args.threads {
+        for target in &mut targets {
+            if let ExecutionTarget::Cpu(options) = target {
+                options.intra_threads = Some(threads);
+            }
+        }
+    }
+    let options = EvalOptions {
+        limit: args.limit,
+        pck_alpha: args.pck_alpha,
+        ignore: IgnoreRule {
+            max_occlusion: args.max_occlusion,
+            min_area: args.min_area,
+        },
+    };
+    let drive = Drive::open(&args.drive)?;
+    // Before loading models: a drive without ground truth fails at once.
+    panoptes::check_ground_truth(&drive, args.limit)?;
+    let models = panoptes::load_evaluation_models(
+        &requests,
+        &targets,
+        Optimization::All,
+        drive.rig().len(),
+    )?;
+    for model in &models {
+        eprintln!(
+            "panoptes eval: {} on {} ({})",
+            model.manifest.name,
+            model.engine.target(),
+            model.manifest.weights.display()
+        );
+    }
+    let total = args.limit.map_or(drive.frame_sets().len(), |limit| {
+        limit.min(drive.frame_sets().len())
+    });
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(total as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{elapsed_precise} [{bar:40}] {pos}/{len} frame sets ({per_sec}, eta {eta})",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        bar
+    });
+    let step = (total / 20).max(1);
+    let mut progress = |progress: EvalProgress| match &bar {
+        Some(bar) => bar.set_position(progress.done as u64),
+        None if progress.done % step == 0 || progress.done == progress.total => {
+            eprintln!(
+                "panoptes eval: {}/{} frame sets",
+                progress.done, progress.total
+            );
+        }
+        None => {}
+    };
+    let evaluation = panoptes::evaluate(&drive, models, &options, &mut progress)
+        .with_context(|| format!("evaluation of {} failed", args.drive.display()))?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    if let Some(path) = &args.json {
+        let text = serde_json::to_string_pretty(&evaluation)?;
+        std::fs::write(path, text + "\n")
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    print!("{}", table(&evaluation));
+    Ok(())
+}
+
+/// The figures for people, one per line.
+fn table(evaluation: &Evaluation) -> String {
+    let figure = |value: Option<f64>| value.map_or("-".to_string(), |value| format!("{value:.3}"));
+    let mut lines = vec![format!(
+        "{} frame sets, {} camera frames scored, {} problems, {:.1} s",
+        evaluation.frame_sets, evaluation.cameras, evaluation.errors, evaluation.wall_seconds
+    )];
+    if let Some(detection) = &evaluation.detection {
+        lines.push(format!("detection.map50      {}", figure(detection.map50)));
+        for (class, counts) in &detection.classes {
+            let ap = detection.ap50.get(class).copied();
+            lines.push(format!(
+                "  {class:<18} {}  (ground truth {}, ignored {}, predictions {}, true {})",
+                figure(ap),
+                counts.ground_truth,
+                counts.ignored,
+                counts.predictions,
+                counts.true_positives
+            ));
+        }
+    }
+    if let Some(segmentation) = &evaluation.segmentation {
+        lines.push(format!(
+            "segmentation.miou    {}",
+            figure(segmentation.miou)
+        ));
+        for (class, iou) in &segmentation.iou {
+            lines.push(format!("  {class:<18} {iou:.3}"));
+        }
+    }
+    if let Some(depth) = &evaluation.depth {
+        lines.push(format!("depth.abs_rel        {}", figure(depth.abs_rel)));
+        lines.push(format!("depth.delta1         {}", figure(depth.delta1)));
+        lines.push(format!("depth.rmse           {} m", figure(depth.rmse)));
+    }
+    if let Some(pose) = &evaluation.pose {
+        lines.push(format!(
+            "pose.pck             {}  ({})",
+            figure(pose.pck),
+            pose.threshold
+        ));
+    }
+    lines.join("\n") + "\n"
+}
