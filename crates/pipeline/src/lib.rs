@@ -10,6 +10,7 @@ mod concurrent;
 mod error;
 mod memory;
 mod model;
+mod overlay;
 mod record;
 mod replay;
 mod report;
@@ -22,6 +23,11 @@ pub use concurrent::{replay_concurrent, Pacing, DROP_BEHIND};
 pub use error::{PipelineError, Result};
 pub use memory::MemoryReport;
 pub use model::{decoder, input_layout, model_to_image, LoadedModel, ModelRequest};
+pub use overlay::{
+    azimuth_degrees, detection_color, overlay_layout, render_overlay, skeleton_color, tint_color,
+    OverlayCamera, OverlayLayout, OverlayStyle, Placement, Rect as OverlayRect, TileLayout,
+    MISSING_GREY,
+};
 pub use record::{CameraPerception, FramePerception, StageTimes};
 pub use replay::{load_models, model_reports, replay_sequential, Progress, ReplayOptions};
 pub use report::{FrameProblem, Latency, ModelReport, Report, StageSamples};

@@ -1,0 +1,242 @@
+//! One camera's tile: image, segmentation tint, boxes, skeletons, depth inset and name.
+
+use super::colors::{depth_color, detection_color, skeleton_color, tint_color, MISSING_GREY, TEXT};
+use super::draw::{wrap, Canvas};
+use super::font::text_height;
+use super::layout::Rect;
+use super::{OverlayCamera, OverlayStyle};
+use image::imageops::{self, FilterType};
+use image::RgbImage;
+use ndarray::ArrayView2;
+use panoptes_heads::{Detection, COCO_SKELETON};
+use panoptes_rig::Camera;
+
+/// Draws `camera`'s tile into `rect` of `canvas`.
+pub fn render_tile(
+    image: &mut RgbImage,
+    rect: Rect,
+    camera: &Camera,
+    data: Option<&OverlayCamera<'_>>,
+    style: &OverlayStyle,
+) {
+    let missing = missing_reason(data);
+    let mut canvas = Canvas::new(image, rect);
+    let (x, y) = (i64::from(rect.x), i64::from(rect.y));
+    let scale = style.text_scale.max(1);
+    let frame = match (missing, data.and_then(|data| data.image)) {
+        (None, Some(frame)) => frame,
+        (reason, _) => {
+            let reason = reason.unwrap_or_else(|| "no image".to_owned());
+            missing_tile(&mut canvas, rect, &camera.name, &reason, scale);
+            return;
+        }
+    };
+    let height = scaled_height(frame, rect.width).min(rect.height);
+    let area = Rect { height, ..rect };
+    let scaled = imageops::resize(frame, area.width, area.height, FilterType::Triangle);
+    for (column, row, pixel) in scaled.enumerate_pixels() {
+        canvas.put(x + i64::from(column), y + i64::from(row), *pixel);
+    }
+    let Some(data) = data else { return };
+    for (head_index, (_, mask)) in data.masks.iter().enumerate() {
+        tint(&mut canvas, area, mask, head_index, style.mask_alpha);
+    }
+    let to_tile = (
+        area.width as f32 / frame.width().max(1) as f32,
+        area.height as f32 / frame.height().max(1) as f32,
+    );
+    if let Some(perception) = data.perception {
+        for detection in &perception.detections {
+            draw_skeleton(&mut canvas, area, detection, to_tile, style);
+        }
+        for detection in &perception.detections {
+            draw_box(&mut canvas, area, detection, to_tile, style);
+        }
+    }
+    if let Some(depth) = &data.depth {
+        depth_inset(&mut canvas, area, depth, style);
+    }
+    let count = data.perception.map_or(0, |p| p.detections.len());
+    canvas.label(x, y, &format!("{} ({count})", camera.name), scale);
+}
+
+/// Why a camera has no tile image, or `None` when it has one.
+fn missing_reason(data: Option<&OverlayCamera<'_>>) -> Option<String> {
+    let Some(data) = data else {
+        return Some("not in frame set".to_owned());
+    };
+    if let Some(reason) = data.perception.and_then(|p| p.missing.as_ref()) {
+        return Some(reason.clone());
+    }
+    data.image.is_none().then(|| "no image".to_owned())
+}
+
+fn missing_tile(canvas: &mut Canvas<'_>, rect: Rect, name: &str, reason: &str, scale: u32) {
+    let (x, y) = (i64::from(rect.x), i64::from(rect.y));
+    canvas.fill_rect(
+        x,
+        y,
+        i64::from(rect.width),
+        i64::from(rect.height),
+        MISSING_GREY,
+    );
+    canvas.label(x, y, name, scale);
+    let line_height = i64::from(text_height(scale) + 2 * scale);
+    let margin = i64::from(2 * scale);
+    let lines = wrap(
+        &format!("MISSING: {reason}"),
+        scale,
+        rect.width - 2 * 2 * scale,
+    );
+    let top = y + i64::from(rect.height) / 2 - line_height * lines.len() as i64 / 2;
+    for (index, line) in lines.iter().enumerate() {
+        canvas.text(
+            x + margin,
+            top + index as i64 * line_height,
+            line,
+            scale,
+            TEXT,
+        );
+    }
+}
+
+/// The height of `frame` scaled to `width`, keeping its aspect ratio.
+fn scaled_height(frame: &RgbImage, width: u32) -> u32 {
+    let scaled = u64::from(width) * u64::from(frame.height()) / u64::from(frame.width().max(1));
+    scaled.max(1) as u32
+}
+
+/// Blends each non-zero class's colour over the image, sampling the mask at the nearest pixel.
+fn tint(canvas: &mut Canvas<'_>, area: Rect, mask: &ArrayView2<'_, u8>, head: usize, alpha: f32) {
+    let (rows, columns) = mask.dim();
+    if rows == 0 || columns == 0 {
+        return;
+    }
+    for tile_row in 0..area.height {
+        let row = nearest(tile_row, area.height, rows);
+        for tile_column in 0..area.width {
+            let column = nearest(tile_column, area.width, columns);
+            let class = mask[[row, column]];
+            if class != 0 {
+                let (px, py) = (area.x + tile_column, area.y + tile_row);
+                canvas.blend(i64::from(px), i64::from(py), tint_color(head, class), alpha);
+            }
+        }
+    }
+}
+
+/// The source index whose pixel centre is nearest to tile pixel `index`'s centre.
+fn nearest(index: u32, tile_size: u32, source_size: usize) -> usize {
+    let position = (f64::from(index) + 0.5) * source_size as f64 / f64::from(tile_size.max(1));
+    (position as usize).min(source_size - 1)
+}
+
+fn draw_box(
+    canvas: &mut Canvas<'_>,
+    area: Rect,
+    detection: &Detection,
+    to_tile: (f32, f32),
+    style: &OverlayStyle,
+) {
+    let [bx, by, bw, bh] = detection.box_xywh;
+    if ![bx, by, bw, bh].iter().all(|v| v.is_finite()) {
+        return;
+    }
+    let color = detection_color(detection.class_id);
+    let left = i64::from(area.x) + (bx * to_tile.0).round() as i64;
+    let top = i64::from(area.y) + (by * to_tile.1).round() as i64;
+    let width = ((bw * to_tile.0).round() as i64).max(1);
+    let height = ((bh * to_tile.1).round() as i64).max(1);
+    canvas.stroke_rect(
+        left,
+        top,
+        width,
+        height,
+        i64::from(style.box_thickness),
+        color,
+    );
+    let text = format!("{} {:.2}", detection.label, detection.score);
+    let scale = style.label_scale.max(1);
+    let label_height = i64::from(text_height(scale) + 2 * scale);
+    // Above the box when there is room, else just inside its top edge.
+    let label_top = if top - label_height >= i64::from(area.y) {
+        top - label_height
+    } else {
+        top
+    };
+    canvas.label(left, label_top, &text, scale);
+    canvas.fill_rect(left, label_top, i64::from(scale), label_height, color);
+}
+
+fn draw_skeleton(
+    canvas: &mut Canvas<'_>,
+    area: Rect,
+    detection: &Detection,
+    to_tile: (f32, f32),
+    style: &OverlayStyle,
+) {
+    let Some(keypoints) = &detection.keypoints else {
+        return;
+    };
+    let color = skeleton_color(detection.class_id);
+    let point = |index: usize| {
+        keypoints
+            .get(index)
+            .filter(|[_, _, score]| *score > style.keypoint_threshold)
+            .map(|[kx, ky, _]| {
+                (
+                    area.x as f32 + kx * to_tile.0,
+                    area.y as f32 + ky * to_tile.1,
+                )
+            })
+    };
+    for [from, to] in COCO_SKELETON {
+        if let (Some(a), Some(b)) = (point(from), point(to)) {
+            canvas.line(a, b, 2, color);
+        }
+    }
+    for index in 0..keypoints.len() {
+        if let Some(centre) = point(index) {
+            canvas.disc(centre, 2.5, TEXT);
+        }
+    }
+}
+
+/// A depth colour map of the whole view, shrunk into the tile's bottom-right corner.
+fn depth_inset(
+    canvas: &mut Canvas<'_>,
+    area: Rect,
+    depth: &ArrayView2<'_, f32>,
+    style: &OverlayStyle,
+) {
+    let (rows, columns) = depth.dim();
+    if rows == 0 || columns == 0 {
+        return;
+    }
+    let width = ((area.width as f32 * style.depth_inset_fraction.clamp(0.1, 1.0)) as u32).max(8);
+    let height = ((u64::from(width) * rows as u64 / columns as u64) as u32).clamp(1, area.height);
+    let left = i64::from(area.x + area.width - width);
+    let top = i64::from(area.y + area.height - height);
+    canvas.fill_rect(
+        left - 1,
+        top - 1,
+        i64::from(width) + 1,
+        i64::from(height) + 1,
+        TEXT,
+    );
+    for inset_row in 0..height {
+        let row = nearest(inset_row, height, rows);
+        for inset_column in 0..width {
+            let column = nearest(inset_column, width, columns);
+            let color = depth_color(depth[[row, column]], style.depth_max_m);
+            canvas.put(
+                left + i64::from(inset_column),
+                top + i64::from(inset_row),
+                color,
+            );
+        }
+    }
+    let scale = style.label_scale.max(1);
+    let legend = format!("depth 0-{:.0} m", style.depth_max_m);
+    canvas.label(left, top, &legend, scale);
+}
