@@ -19,7 +19,7 @@ pub type CameraResult = Result<PixelTransform, PreprocessError>;
 ///
 /// Each camera is decoded, resized and normalised on a rayon worker into its own slice of the
 /// batch. A camera that fails (missing file, corrupt JPEG) gets padding and an error in its result;
-/// the others are unaffected.
+/// the others are unaffected. Cloning gives another worker its own batch and buffers.
 ///
 /// ```
 /// use panoptes_preprocess::{ColorOrder, ImageSource, InputLayout, Preprocessor, ResizeMode};
@@ -41,7 +41,7 @@ pub type CameraResult = Result<PixelTransform, PreprocessError>;
 /// assert_eq!(batch[[0, 2, 7, 7]], 114.0); // padding
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Preprocessor {
     layout: InputLayout,
     normalisation: Normalisation,
@@ -51,7 +51,7 @@ pub struct Preprocessor {
 }
 
 /// One camera's reused buffers.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 struct CameraScratch {
     decode: DecodeScratch,
     resize: ResizeScratch,

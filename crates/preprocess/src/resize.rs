@@ -116,7 +116,7 @@ pub(crate) struct RgbImage<'a> {
 }
 
 /// Reused tap tables of one camera.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct ResizeScratch {
     columns: Vec<Tap>,
     rows: Vec<Tap>,

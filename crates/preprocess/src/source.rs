@@ -32,7 +32,7 @@ pub enum ImageSource<'a> {
 }
 
 /// One camera's reused buffers: the file bytes and the decoded pixels.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct DecodeScratch {
     file: Vec<u8>,
     pixels: Vec<u8>,
