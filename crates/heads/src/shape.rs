@@ -10,8 +10,10 @@ use crate::transform::InputSize;
 enum Dim {
     /// The batch dimension: any size.
     Batch,
-    /// Any size (e.g. the output resolution of a dense head).
+    /// Any size (e.g. the rows of our own format).
     Any,
+    /// Any size but zero (the resolution of a dense head).
+    Positive,
     /// Exactly this size.
     Exact(usize),
 }
@@ -40,6 +42,7 @@ pub fn check_output_shape(
                 .zip(shape)
                 .all(|(dim, got)| match (dim, got) {
                     (Dim::Exact(size), Some(got)) => size == got,
+                    (Dim::Positive, Some(got)) => *got > 0,
                     _ => true,
                 })
     };
@@ -106,7 +109,7 @@ pub(crate) fn row_width(config: &DetectionConfig) -> usize {
 }
 
 fn expected_shapes(config: &HeadConfig, input: InputSize, index: usize) -> Vec<Vec<Dim>> {
-    use Dim::{Any, Batch, Exact};
+    use Dim::{Any, Batch, Exact, Positive};
     match config {
         HeadConfig::Detection(detection) => {
             let width = Exact(row_width(detection));
@@ -145,11 +148,19 @@ fn expected_shapes(config: &HeadConfig, input: InputSize, index: usize) -> Vec<V
             }
         }
         HeadConfig::Segmentation(segmentation) => {
-            vec![vec![Batch, Exact(segmentation.classes.len()), Any, Any]]
+            vec![vec![
+                Batch,
+                Exact(segmentation.classes.len()),
+                Positive,
+                Positive,
+            ]]
         }
-        HeadConfig::Depth(_) => vec![vec![Batch, Exact(1), Any, Any], vec![Batch, Any, Any]],
+        HeadConfig::Depth(_) => vec![
+            vec![Batch, Exact(1), Positive, Positive],
+            vec![Batch, Positive, Positive],
+        ],
         HeadConfig::Keypoints(keypoints) => {
-            vec![vec![Batch, Exact(keypoints.keypoints), Any, Any]]
+            vec![vec![Batch, Exact(keypoints.keypoints), Positive, Positive]]
         }
     }
 }
@@ -172,6 +183,7 @@ fn format_dims(dims: &[Dim]) -> String {
         .map(|dim| match dim {
             Dim::Batch => "N".to_owned(),
             Dim::Any => "?".to_owned(),
+            Dim::Positive => ">0".to_owned(),
             Dim::Exact(size) => size.to_string(),
         })
         .collect();

@@ -67,9 +67,14 @@ fn load_time_shape_check_reports_expected_and_got() {
         .check_output_shape("ll", &[None, Some(3), Some(360), Some(640)])
         .unwrap_err();
     assert!(
-        error.to_string().contains("expected [N, 2, ?, ?]"),
+        error.to_string().contains("expected [N, 2, >0, >0]"),
         "{error}"
     );
+    // An empty resolution would leave nothing to upsample from.
+    let error = decoder
+        .check_output_shape("ll", &[None, Some(2), Some(0), Some(640)])
+        .unwrap_err();
+    assert!(matches!(error, HeadsError::OutputShape { .. }), "{error}");
     // Outputs no head reads are not this crate's business.
     decoder.check_output_shape("da", &[Some(7)]).unwrap();
     assert_eq!(decoder.required_outputs(), ["ll"]);
