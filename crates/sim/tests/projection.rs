@@ -140,3 +140,79 @@ fn sky_and_void_have_no_depth_and_the_right_class() {
     assert_eq!(rendered.class_at(160, 120), Some(SemanticClass::Sky));
     assert!(rendered.depth.iter().all(|depth| *depth == 0.0));
 }
+
+#[test]
+fn occlusion_is_the_hidden_share_of_an_object() {
+    // A 2 m square plate 10 m ahead of an ideal camera, its left half hidden by a wall 5 m ahead.
+    let rig = RigPreset::NuScenes6.rig(640, 360).unwrap();
+    let camera = rig.camera("CAM_FRONT").unwrap();
+    let projector = CameraProjector::new(camera);
+    let camera_to_world = camera.sensor_to_ego;
+    let place = |centre: Vector3<f64>, half: [f64; 3], object: u16, scene: &mut Scene| {
+        let mut mesh = MeshBuilder::default();
+        let axes = [
+            Vector3::x() * half[0],
+            Vector3::y() * half[1],
+            Vector3::z() * half[2],
+        ]
+        .map(|axis| camera_to_world.rotation * axis);
+        let centre = camera_to_world * Point3::from(centre);
+        mesh.cuboid(
+            centre,
+            axes,
+            Material {
+                albedo: [0.5; 3],
+                class: SemanticClass::Vehicle,
+                object,
+            },
+        );
+        let first = scene.triangles.len();
+        scene.triangles.extend(mesh.triangles);
+        if object > 0 {
+            scene.objects.push(SceneObject {
+                track_id: 1,
+                class: DetectionClass::Car,
+                world_box: WorldBox {
+                    centre,
+                    size: half.map(|value| 2.0 * value),
+                    yaw: 0.0,
+                },
+                keypoints: None,
+                triangles: first..scene.triangles.len(),
+            });
+        }
+    };
+    let mut scene = Scene::default();
+    place(
+        Vector3::new(0.0, 0.0, 10.0),
+        [1.0, 1.0, 0.05],
+        1,
+        &mut scene,
+    );
+    // The wall's right edge sits on the line of sight to the plate's centre (x = 0).
+    place(
+        Vector3::new(-1.0, 0.0, 5.0),
+        [1.0, 2.0, 0.05],
+        0,
+        &mut scene,
+    );
+    let rendered = render(&projector, &camera_to_world, &scene, &Lighting::default());
+    let boxes = panoptes_sim::object_boxes(&rendered, &scene, camera, &camera_to_world.inverse());
+    assert_eq!(boxes.len(), 1);
+    let plate = &boxes[0];
+    let (fx, ..) = camera.model.focal_and_centre();
+    // Unoccluded it covers (2 m · f / 10 m)² pixels (the front face, 9.95 m away).
+    let side = 2.0 * fx / 9.95;
+    assert!(
+        (f64::from(plate.full_pixels) - side * side).abs() < 4.0 * side,
+        "{} vs {}",
+        plate.full_pixels,
+        side * side
+    );
+    assert!(
+        (plate.occlusion - 0.5).abs() < 0.02,
+        "occlusion {}",
+        plate.occlusion
+    );
+    assert!((f64::from(plate.box_xywh[2]) - side / 2.0).abs() <= 2.0);
+}

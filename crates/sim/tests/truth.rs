@@ -92,3 +92,71 @@ fn every_box_encloses_exactly_its_instance_pixels_fisheye() {
     let (_directory, drive) = written_drive(RigPreset::Fisheye4, 6, 1, (320, 240));
     assert!(check_boxes(&drive) > 10);
 }
+
+/// Every 2D box lies inside the image of its 3D box (ego frame, at the frame's time): checks
+/// the cuboids' centre, size, yaw and frame against the rendered pixels.
+#[test]
+fn boxes_lie_inside_the_projection_of_their_cuboids() {
+    let (_directory, drive) = written_drive(RigPreset::NuScenes6, 9, 2, (640, 360));
+    let rig = drive.rig().clone();
+    let mut checked = 0;
+    for set in drive.frame_sets() {
+        for frame in set.present() {
+            let truth = frame.ground_truth.as_ref().unwrap();
+            let camera = rig.camera(&frame.camera).unwrap();
+            for bounding in &truth.annotations.boxes {
+                let cuboid = truth
+                    .annotations
+                    .cuboids
+                    .iter()
+                    .find(|cuboid| cuboid.instance_id == bounding.instance_id)
+                    .unwrap();
+                assert_eq!(cuboid.class, bounding.class);
+                let (sin, cos) = cuboid.yaw.sin_cos();
+                let [length, width, height] = cuboid.size_lwh;
+                let mut corners = Vec::new();
+                for along in [-0.5, 0.5] {
+                    for across in [-0.5, 0.5] {
+                        for up in [-0.5, 0.5] {
+                            let (x, y) = (along * length, across * width);
+                            let ego = nalgebra::Point3::new(
+                                cuboid.center[0] + cos * x - sin * y,
+                                cuboid.center[1] + sin * x + cos * y,
+                                cuboid.center[2] + up * height,
+                            );
+                            corners.push(camera.sensor_to_ego.inverse_transform_point(&ego));
+                        }
+                    }
+                }
+                if corners.iter().any(|corner| corner.z < 0.5) {
+                    continue; // straddles the camera's centre plane: its image is unbounded
+                }
+                let pixels: Vec<_> = corners
+                    .iter()
+                    .map(|corner| camera.project(corner).unwrap())
+                    .collect();
+                // Pixel centres are at integer model coordinates: the box's columns x ..= x + w − 1.
+                let low_x = pixels
+                    .iter()
+                    .map(|pixel| pixel.x)
+                    .fold(f64::INFINITY, f64::min);
+                let high_x = pixels
+                    .iter()
+                    .map(|pixel| pixel.x)
+                    .fold(f64::NEG_INFINITY, f64::max);
+                let low_y = pixels
+                    .iter()
+                    .map(|pixel| pixel.y)
+                    .fold(f64::INFINITY, f64::min);
+                let high_y = pixels
+                    .iter()
+                    .map(|pixel| pixel.y)
+                    .fold(f64::NEG_INFINITY, f64::max);
+                let [x, y, w, h] = bounding.box_xywh;
+                assert!(x >= low_x - 1.0 && x + w - 1.0 <= high_x + 1.0 && y >= low_y - 1.0 && y + h - 1.0 <= high_y + 1.0, "{} instance {}: box {:?} outside its cuboid's image [{low_x:.1}, {high_x:.1}] × [{low_y:.1}, {high_y:.1}]", frame.camera, bounding.instance_id, bounding.box_xywh);
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 50, "{checked}");
+}
