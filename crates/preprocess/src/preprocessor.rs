@@ -120,6 +120,7 @@ impl Preprocessor {
                     preprocess_camera(camera, source, layout, normalisation, scratch, slot);
                 if result.is_err() {
                     normalisation.fill_padding(slot);
+                    scratch.resize.forget_padding();
                 }
                 result
             })

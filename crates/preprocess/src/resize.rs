@@ -124,6 +124,15 @@ pub(crate) struct ResizeScratch {
     blended: Vec<[u16; 3]>,
     /// (source width, source height, resized width, resized height) the taps were made for.
     made_for: Option<(usize, usize, usize, usize)>,
+    /// The content rectangle whose surrounding padding the slot holds.
+    padded_around: Option<(usize, usize, usize, usize)>,
+}
+
+impl ResizeScratch {
+    /// Records that the slot was overwritten (e.g. all padding after a failure).
+    pub(crate) fn forget_padding(&mut self) {
+        self.padded_around = None;
+    }
 }
 
 /// Writes `image`, placed as `transform` says, into `slot` (three planes of the model size).
@@ -155,11 +164,12 @@ pub(crate) fn resize_into(
         );
         scratch.made_for = Some(key);
     }
-    normalisation.fill_outside(
-        slot,
-        model_width,
-        (left, top, resized_width, resized_height),
-    );
+    // The padding from the last frame set is still in place when the content did not move.
+    let content = (left, top, resized_width, resized_height);
+    if scratch.padded_around != Some(content) {
+        normalisation.fill_outside(slot, model_width, content);
+        scratch.padded_around = Some(content);
+    }
     let (Some(first_column), Some(last_column)) = (scratch.columns.first(), scratch.columns.last())
     else {
         return;

@@ -243,3 +243,17 @@ fn grayscale_jpeg_is_expanded_to_three_equal_channels() {
     assert_eq!(batch.slice(s![0, 0, .., ..]), batch.slice(s![0, 2, .., ..]));
     assert!((batch[[0, 0, 3, 12]] - 192.0).abs() <= 4.0);
 }
+
+#[test]
+fn a_failure_between_frame_sets_leaves_no_trace() {
+    let wide = gradient(64, 20);
+    let mut fresh = Preprocessor::new(layout(), 1).unwrap();
+    fresh.preprocess(&[rgb8(&wide)]).unwrap();
+    let mut reused = Preprocessor::new(layout(), 1).unwrap();
+    let frame_sets = [rgb8(&wide), ImageSource::Missing, rgb8(&wide)];
+    for (index, source) in frame_sets.into_iter().enumerate() {
+        let results = reused.preprocess(&[source]).unwrap();
+        assert_eq!(results[0].is_ok(), index != 1);
+    }
+    assert_eq!(reused.batch(), fresh.batch());
+}
