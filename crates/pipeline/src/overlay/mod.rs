@@ -19,11 +19,13 @@
 mod colors;
 mod draw;
 mod font;
+mod inputs;
 mod layout;
 mod tile;
 mod vehicle;
 
 pub use colors::{detection_color, skeleton_color, tint_color, MISSING_GREY};
+pub use inputs::overlay_cameras;
 pub use layout::{azimuth_degrees, overlay_layout, OverlayLayout, Placement, Rect, TileLayout};
 
 use crate::record::CameraPerception;

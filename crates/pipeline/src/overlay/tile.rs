@@ -2,7 +2,7 @@
 
 use super::colors::{depth_color, detection_color, skeleton_color, tint_color, MISSING_GREY, TEXT};
 use super::draw::{wrap, Canvas};
-use super::font::text_height;
+use super::font::{text_height, text_width};
 use super::layout::Rect;
 use super::{OverlayCamera, OverlayStyle};
 use image::imageops::{self, FilterType};
@@ -51,6 +51,10 @@ pub fn render_tile(
         }
         for detection in &perception.detections {
             draw_box(&mut canvas, area, detection, to_tile, style);
+        }
+        let mut placed = Vec::new();
+        for detection in &perception.detections {
+            draw_label(&mut canvas, area, detection, to_tile, style, &mut placed);
         }
     }
     if let Some(depth) = &data.depth {
@@ -131,6 +135,20 @@ fn nearest(index: u32, tile_size: u32, source_size: usize) -> usize {
     (position as usize).min(source_size - 1)
 }
 
+/// A detection's box in tile pixels: left, top, width, height; `None` when not finite.
+fn tile_box(area: Rect, detection: &Detection, to_tile: (f32, f32)) -> Option<[i64; 4]> {
+    let [bx, by, bw, bh] = detection.box_xywh;
+    if ![bx, by, bw, bh].iter().all(|v| v.is_finite()) {
+        return None;
+    }
+    Some([
+        i64::from(area.x) + (bx * to_tile.0).round() as i64,
+        i64::from(area.y) + (by * to_tile.1).round() as i64,
+        ((bw * to_tile.0).round() as i64).max(1),
+        ((bh * to_tile.1).round() as i64).max(1),
+    ])
+}
+
 fn draw_box(
     canvas: &mut Canvas<'_>,
     area: Rect,
@@ -138,34 +156,57 @@ fn draw_box(
     to_tile: (f32, f32),
     style: &OverlayStyle,
 ) {
-    let [bx, by, bw, bh] = detection.box_xywh;
-    if ![bx, by, bw, bh].iter().all(|v| v.is_finite()) {
-        return;
+    if let Some([left, top, width, height]) = tile_box(area, detection, to_tile) {
+        let color = detection_color(detection.class_id);
+        let thickness = i64::from(style.box_thickness);
+        canvas.stroke_rect(left, top, width, height, thickness, color);
     }
-    let color = detection_color(detection.class_id);
-    let left = i64::from(area.x) + (bx * to_tile.0).round() as i64;
-    let top = i64::from(area.y) + (by * to_tile.1).round() as i64;
-    let width = ((bw * to_tile.0).round() as i64).max(1);
-    let height = ((bh * to_tile.1).round() as i64).max(1);
-    canvas.stroke_rect(
-        left,
-        top,
-        width,
-        height,
-        i64::from(style.box_thickness),
-        color,
-    );
+}
+
+/// Writes `label score` by the box: above it, else just inside its top, below it, or inside
+/// its bottom, whichever first stays in the tile and clear of the labels already placed.
+fn draw_label(
+    canvas: &mut Canvas<'_>,
+    area: Rect,
+    detection: &Detection,
+    to_tile: (f32, f32),
+    style: &OverlayStyle,
+    placed: &mut Vec<[i64; 4]>,
+) {
+    let Some([left, top, _, height]) = tile_box(area, detection, to_tile) else {
+        return;
+    };
     let text = format!("{} {:.2}", detection.label, detection.score);
     let scale = style.label_scale.max(1);
+    let label_width = i64::from(text_width(&text, scale) + 3 * scale);
     let label_height = i64::from(text_height(scale) + 2 * scale);
-    // Above the box when there is room, else just inside its top edge.
-    let label_top = if top - label_height >= i64::from(area.y) {
-        top - label_height
-    } else {
-        top
+    let (area_top, area_bottom) = (i64::from(area.y), i64::from(area.y + area.height));
+    let candidates = [
+        top - label_height,
+        top,
+        top + height,
+        top + height - label_height,
+    ];
+    let fits = |y: &i64| *y >= area_top && *y + label_height <= area_bottom;
+    let clear = |y: &i64| {
+        placed.iter().all(|[px, py, pw, ph]| {
+            left + label_width <= *px
+                || *px + *pw <= left
+                || *y + label_height <= *py
+                || *py + *ph <= *y
+        })
     };
-    canvas.label(left, label_top, &text, scale);
+    let label_top = candidates
+        .iter()
+        .copied()
+        .find(|y| fits(y) && clear(y))
+        .or_else(|| candidates.iter().copied().find(fits))
+        .unwrap_or(top);
+    placed.push([left, label_top, label_width, label_height]);
+    // A bar of the class colour ties the label to its box.
+    let color = detection_color(detection.class_id);
     canvas.fill_rect(left, label_top, i64::from(scale), label_height, color);
+    canvas.label(left + i64::from(scale), label_top, &text, scale);
 }
 
 fn draw_skeleton(
