@@ -110,6 +110,10 @@ pub(super) fn yolox(
                     continue;
                 };
                 let score = objectness * class_score;
+                if !score.is_finite() {
+                    skipped += 1;
+                    continue;
+                }
                 if score < threshold {
                     continue;
                 }
@@ -307,6 +311,10 @@ pub(super) fn panoptes(
             continue;
         };
         let score = objectness * class_score;
+        if !score.is_finite() {
+            skipped += 1;
+            continue;
+        }
         if score < threshold {
             continue;
         }
