@@ -35,7 +35,7 @@ fn garbage(shape: &[usize], seed: u64) -> ArrayD<f32> {
 fn every_detection_format_survives_garbage() {
     let input = InputSize::new(64, 32).unwrap();
     let transform = ModelToImage::letterbox(input, 160, 90, true).unwrap();
-    let rows = 8 * 4 + 4 * 2 + 2 * 1;
+    let rows = 8 * 4 + 4 * 2 + 2; // grids of strides 8, 16, 32 on 64 × 32
     let formats = [
         (DetectionFormat::Yolox, vec![1, rows, 8], 0),
         (DetectionFormat::Yolov5, vec![1, rows * 2, 8], 0),
