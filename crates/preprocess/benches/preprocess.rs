@@ -1,8 +1,9 @@
 //! Measures one frame set's pre-processing: the six 1600×900 nuScenes JPEGs (encoded bytes read
 //! once, outside the timed loop) decoded, resized and normalised into one batch, cameras in
 //! parallel on rayon's global pool. Two layouts: YOLOX-nano (416×416 letterbox top-left, BGR,
-//! pad 114, raw 0–255) and TwinLiteNet (640×360 stretch, RGB, /255). Does nothing, after a
-//! notice, when ../shared/real is absent.
+//! pad 114, raw 0–255) and TwinLiteNet (640×360 stretch, RGB, /255); plus a 1×1 stretch, whose
+//! resize is negligible, as the floor that JPEG decoding alone sets. Does nothing, after a notice,
+//! when ../shared/real is absent.
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
 use std::hint::black_box;
