@@ -14,6 +14,9 @@ pub enum SimError {
     /// A `WxH` size could not be read.
     #[error("image size `{text}` is not WIDTHxHEIGHT: write it like 640x360")]
     SizeSyntax { text: String },
+    /// Frame sets would overlap in time.
+    #[error("frame interval {seconds} s: frame sets must be more than 0.05 s apart (the sync window); use 0.1 or more")]
+    FrameInterval { seconds: f64 },
     /// A drive needs at least one frame set.
     #[error("frame count 0: ask for at least one frame set (--frames 1 or more)")]
     NoFrames,

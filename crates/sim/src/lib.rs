@@ -11,6 +11,23 @@
 //! clock or from hash-map order, and parallel cameras write only their own outputs.
 //!
 //! Class tables: [`SemanticClass`] (segmentation) and [`DetectionClass`] (boxes).
+//!
+//! Conventions:
+//! - World: x along the main road, y left, z up, metres; the ego drives along +x in a right-hand
+//!   lane. Ego frame: x forward, y left, z up, origin on the ground under the rear axle.
+//! - Depth ([`CameraRender::depth`], depth PNGs): z along the camera's optical axis (not the
+//!   distance along the ray), metres / millimetres; 0 where nothing is seen or z ≤ 0.
+//! - The renderer samples pixel (i, j) at the camera model's coordinate (i, j) (OpenCV's
+//!   convention); drive files use the drive format's top-left-corner origin, so written
+//!   keypoints are the model's projection plus half a pixel, and a box `[x, y, w, h]` holds
+//!   pixel columns x ..= x + w − 1 and rows y ..= y + h − 1.
+//! - Time: frame set `n` is taken `n × frame_interval` seconds (default 0.5 s) into the drive;
+//!   each camera exposes a few milliseconds after its set (0–42 ms for `nuscenes6`, as nuScenes').
+//! - Fisheye cameras are rendered through pinhole cube faces and remapped to the lens's pixels
+//!   (nearest face pixel); their image circle spans 190°, pixels beyond it are `void`.
+//!
+//! Entry points: [`Simulator`] (a seeded world and a rig) renders [`RenderedFrameSet`]s;
+//! [`write_drive`] writes them as a drive; [`render`] draws any [`Scene`] through any camera.
 
 mod actor;
 mod classes;

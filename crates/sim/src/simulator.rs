@@ -1,6 +1,7 @@
 //! Frame sets: every camera of the rig rendered at its own exposure time, with ground truth.
 
 use crate::error::SimError;
+use crate::output::SYNC_WINDOW_US;
 use crate::projector::CameraProjector;
 use crate::render::{render, CameraRender};
 use crate::rigs::RigPreset;
@@ -36,6 +37,15 @@ impl SimConfig {
             height,
             seed,
             frame_interval: 0.5,
+        }
+    }
+
+    /// The same with another time between frame sets (seconds, more than the 50 ms sync window).
+    #[must_use]
+    pub fn with_frame_interval(self, frame_interval: f64) -> Self {
+        Self {
+            frame_interval,
+            ..self
         }
     }
 
@@ -89,6 +99,14 @@ pub struct Simulator {
 impl Simulator {
     /// Prepares the world of `config.seed` and the rig's cameras.
     pub fn new(config: SimConfig) -> Result<Self, SimError> {
+        // Sets must not overlap: each spans the cameras' exposure offsets and the sync window.
+        if !(config.frame_interval.is_finite()
+            && config.frame_interval * 1e6 > SYNC_WINDOW_US as f64)
+        {
+            return Err(SimError::FrameInterval {
+                seconds: config.frame_interval,
+            });
+        }
         let rig = config.rig.rig(config.width, config.height)?;
         let projectors = rig.cameras().par_iter().map(CameraProjector::new).collect();
         Ok(Self {
@@ -186,5 +204,22 @@ impl Simulator {
     #[must_use]
     pub fn projectors(&self) -> &[CameraProjector] {
         &self.projectors
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frame_sets_too_close_together_are_refused() {
+        let config = SimConfig::new(RigPreset::NuScenes6, 1).with_size(64, 36);
+        assert!(Simulator::new(config.with_frame_interval(0.1)).is_ok());
+        for bad in [0.04, 0.0, -1.0, f64::NAN] {
+            assert!(matches!(
+                Simulator::new(config.with_frame_interval(bad)),
+                Err(SimError::FrameInterval { .. })
+            ));
+        }
     }
 }
