@@ -96,6 +96,7 @@ impl Decoder {
         &mut self,
         cameras: &[CameraInput<'_, '_>],
     ) -> Result<&[CameraResults]> {
+        let _span = tracing::debug_span!("decode", cameras = cameras.len()).entered();
         for camera in cameras {
             camera.transform.check()?;
         }
