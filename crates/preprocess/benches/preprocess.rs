@@ -61,6 +61,13 @@ fn preprocess(criterion: &mut Criterion) {
         twinlitenet,
         &frames,
     );
+    let decoding_floor = InputLayout::new("images", 1, 1, ColorOrder::Rgb, ResizeMode::Stretch);
+    bench_layout(
+        criterion,
+        "six nuScenes frames → 1x1 (decoding alone)",
+        decoding_floor,
+        &frames,
+    );
 }
 
 criterion_group!(benches, preprocess);
