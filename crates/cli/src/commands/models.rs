@@ -1,7 +1,7 @@
 //! Model arguments shared by the commands that run models.
 
 use anyhow::Context;
-use panoptes::ModelRequest;
+use panoptes::{ExecutionTarget, ModelRequest, Optimization};
 use std::path::PathBuf;
 
 /// Pairs each `--weights` with the `--model` given just before it on the command line.
@@ -48,4 +48,34 @@ pub fn pair_weights(
         requests[owner].weights = Some(weights.clone());
     }
     Ok(requests)
+}
+
+/// `--provider` and `--threads` as execution targets.
+pub fn execution_targets(
+    provider: &str,
+    threads: Option<usize>,
+) -> anyhow::Result<Vec<ExecutionTarget>> {
+    let mut targets = ExecutionTarget::parse_list(provider)?;
+    if let Some(threads) = threads {
+        anyhow::ensure!(threads > 0, "--threads must be at least 1");
+        for target in &mut targets {
+            if let ExecutionTarget::Cpu(options) = target {
+                options.intra_threads = Some(threads);
+            }
+        }
+    }
+    Ok(targets)
+}
+
+pub fn parse_optimization(text: &str) -> anyhow::Result<Optimization> {
+    Ok(match text {
+        "disabled" => Optimization::Disabled,
+        "basic" => Optimization::Basic,
+        "extended" => Optimization::Extended,
+        "layout" => Optimization::Layout,
+        "all" => Optimization::All,
+        other => anyhow::bail!(
+            "--optimization {other}: expected disabled, basic, extended, layout or all"
+        ),
+    })
 }

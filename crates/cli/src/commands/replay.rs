@@ -1,9 +1,7 @@
 //! `panoptes replay DRIVE --model M.toml [--weights W.onnx] … --out DIR`.
 
 use anyhow::Context;
-use panoptes::{
-    Drive, ExecutionTarget, ModelRequest, Optimization, Pacing, Progress, ReplayOptions,
-};
+use panoptes::{Drive, Pacing, Progress, ReplayOptions};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -70,15 +68,9 @@ pub struct Args {
 
 #[allow(clippy::print_stdout, clippy::print_stderr)]
 pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()> {
-    let models = pair_weights(&args, matches)?;
-    let mut targets = ExecutionTarget::parse_list(&args.provider)?;
-    if let Some(threads) = args.threads {
-        for target in &mut targets {
-            if let ExecutionTarget::Cpu(options) = target {
-                options.intra_threads = Some(threads);
-            }
-        }
-    }
+    let models =
+        super::models::pair_weights(&args.models, &args.weights, matches, "models", "weights")?;
+    let targets = super::models::execution_targets(&args.provider, args.threads)?;
     let drive = Drive::open(&args.drive)?;
     let stop = Arc::new(AtomicBool::new(false));
     let handler_stop = Arc::clone(&stop);
@@ -87,7 +79,7 @@ pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()>
     let options = ReplayOptions {
         models,
         targets,
-        optimization: parse_optimization(&args.optimization)?,
+        optimization: super::models::parse_optimization(&args.optimization)?,
         out: args.out.clone(),
         limit: args.limit,
         repeat: args.repeat,
@@ -160,60 +152,4 @@ pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()>
         args.out.display()
     );
     Ok(())
-}
-
-/// Pairs each `--weights` with the `--model` given just before it on the command line.
-fn pair_weights(
-    args: &Args,
-    matches: Option<&clap::ArgMatches>,
-) -> anyhow::Result<Vec<ModelRequest>> {
-    let mut requests: Vec<ModelRequest> = args
-        .models
-        .iter()
-        .map(|manifest| ModelRequest {
-            manifest: manifest.clone(),
-            weights: None,
-        })
-        .collect();
-    if args.weights.is_empty() {
-        return Ok(requests);
-    }
-    let indices = |name: &str| -> Vec<usize> {
-        matches
-            .and_then(|matches| matches.indices_of(name))
-            .map(Iterator::collect)
-            .unwrap_or_default()
-    };
-    let model_positions = indices("models");
-    let weight_positions = indices("weights");
-    anyhow::ensure!(
-        weight_positions.len() == args.weights.len(),
-        "cannot tell which --model each --weights belongs to"
-    );
-    for (weights, position) in args.weights.iter().zip(weight_positions) {
-        let owner = model_positions
-            .iter()
-            .rposition(|&model| model < position)
-            .with_context(|| format!("--weights {} comes before any --model: put it after the manifest it belongs to", weights.display()))?;
-        anyhow::ensure!(
-            requests[owner].weights.is_none(),
-            "two --weights follow --model {}",
-            requests[owner].manifest.display()
-        );
-        requests[owner].weights = Some(weights.clone());
-    }
-    Ok(requests)
-}
-
-fn parse_optimization(text: &str) -> anyhow::Result<Optimization> {
-    Ok(match text {
-        "disabled" => Optimization::Disabled,
-        "basic" => Optimization::Basic,
-        "extended" => Optimization::Extended,
-        "layout" => Optimization::Layout,
-        "all" => Optimization::All,
-        other => anyhow::bail!(
-            "--optimization {other}: expected disabled, basic, extended, layout or all"
-        ),
-    })
 }

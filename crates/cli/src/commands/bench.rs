@@ -1,0 +1,168 @@
+//! `panoptes bench`: latency per stage and per frame set, model by model, and the replay's
+//! throughput against inference alone.
+
+use super::models::{execution_targets, parse_optimization};
+use anyhow::Context;
+use panoptes::{Drive, Pacing, ReplayOptions, StageBenchmark};
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+/// Measure each model's stages alone (pre-processing, inference, decoding) on the drive's first
+/// complete frame set, then replay the drive through all models with overlapping stages and
+/// sequentially, and compare the replay's throughput with inference alone. Prints a table;
+/// `--json FILE` also writes the figures.
+///
+/// Example:
+///   panoptes bench assets/sample-drive --model models/panoptes-net/panoptes-net.toml --iterations 30
+#[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct Args {
+    /// Drive directory or nuScenes dataroot.
+    drive: PathBuf,
+    /// Model manifest (.toml); repeat for several models (each is measured, then all together).
+    #[arg(long = "model", required = true)]
+    models: Vec<PathBuf>,
+    /// Weights (.onnx) for the --model just before it.
+    #[arg(long = "weights")]
+    weights: Vec<PathBuf>,
+    /// Execution provider or fallback list: cpu, cuda[:N], tensorrt[:N].
+    #[arg(long, default_value = "cpu")]
+    provider: String,
+    /// Threads inside each operator on the CPU provider [default: all cores].
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Graph optimisation: disabled, basic, extended, layout, all.
+    #[arg(long, default_value = "all")]
+    optimization: String,
+    /// Timed repetitions per stage.
+    #[arg(long, default_value_t = 20)]
+    iterations: usize,
+    /// Untimed repetitions first.
+    #[arg(long, default_value_t = 3)]
+    warmup: usize,
+    /// Frame sets replayed for the throughput comparison (the drive is repeated as needed).
+    #[arg(long, default_value_t = 30)]
+    frame_sets: usize,
+    /// Also write the figures as JSON.
+    #[arg(long)]
+    json: Option<PathBuf>,
+}
+
+#[allow(clippy::print_stdout, clippy::print_stderr)]
+pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()> {
+    anyhow::ensure!(args.iterations > 0, "--iterations must be at least 1");
+    let requests =
+        super::models::pair_weights(&args.models, &args.weights, matches, "models", "weights")?;
+    let targets = execution_targets(&args.provider, args.threads)?;
+    let optimization = parse_optimization(&args.optimization)?;
+    let drive = Drive::open(&args.drive)?;
+    let frame_set = drive
+        .frame_sets()
+        .iter()
+        .find(|set| set.missing() == 0)
+        .or_else(|| drive.frame_sets().first())
+        .context("the drive has no frame sets")?
+        .clone();
+    let cameras = drive.rig().len();
+    let scratch = std::env::temp_dir().join(format!("panoptes-bench-{}", std::process::id()));
+    let mut options = ReplayOptions {
+        models: requests.clone(),
+        targets,
+        optimization,
+        out: scratch.clone(),
+        limit: None,
+        repeat: args.frame_sets.div_ceil(drive.frame_sets().len().max(1)),
+        pacing: Pacing::Offline,
+        queue: 2,
+        stop: Arc::new(AtomicBool::new(false)),
+    };
+    let mut stages: Vec<StageBenchmark> = Vec::new();
+    for request in &requests {
+        options.models = vec![request.clone()];
+        let model = panoptes::load_models(&options, cameras)?.remove(0);
+        eprintln!(
+            "panoptes bench: {} stages × {} on {}",
+            model.manifest.name,
+            args.iterations,
+            model.engine.target()
+        );
+        stages.push(panoptes::benchmark_stages(
+            model,
+            &frame_set,
+            args.warmup,
+            args.iterations,
+        )?);
+    }
+    options.models = requests;
+    let mut replays = Vec::new();
+    for (mode, concurrent) in [("concurrent", true), ("sequential", false)] {
+        eprintln!(
+            "panoptes bench: replay of {} frame sets, {mode}",
+            args.frame_sets
+        );
+        let models = panoptes::load_models(&options, cameras)?;
+        let replay = if concurrent {
+            panoptes::replay_concurrent
+        } else {
+            panoptes::replay_sequential
+        };
+        let report = replay(&drive, models, &options, &mut |_| {})?;
+        replays.push((
+            mode,
+            report.frame_sets_per_second,
+            report.latency_ms.get("total").copied().unwrap_or_default(),
+        ));
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+    // All models run back to back on each frame set: their inference times add up.
+    let inference_alone: f64 = 1e3
+        / stages
+            .iter()
+            .map(|stage| stage.inference_ms.mean)
+            .sum::<f64>()
+            .max(1e-9);
+    println!(
+        "{:<16} {:>9} {:>22} {:>22} {:>22}",
+        "model", "provider", "preprocess ms p50/p99", "inference ms p50/p99", "decode ms p50/p99"
+    );
+    for stage in &stages {
+        println!(
+            "{:<16} {:>9} {:>22} {:>22} {:>22}",
+            stage.model,
+            stage.provider,
+            format!(
+                "{:.1} / {:.1}",
+                stage.preprocess_ms.p50, stage.preprocess_ms.p99
+            ),
+            format!(
+                "{:.1} / {:.1}",
+                stage.inference_ms.p50, stage.inference_ms.p99
+            ),
+            format!("{:.1} / {:.1}", stage.decode_ms.p50, stage.decode_ms.p99),
+        );
+    }
+    println!("inference alone: {inference_alone:.2} frame sets/s ({cameras} cameras per set)");
+    for (mode, throughput, latency) in &replays {
+        println!(
+            "replay {mode:<10}: {throughput:.2} frame sets/s = {:.0}% of inference alone; latency p50 {:.1} ms, p99 {:.1} ms",
+            100.0 * throughput / inference_alone,
+            latency.p50,
+            latency.p99
+        );
+    }
+    if let Some(path) = &args.json {
+        let json = serde_json::json!({
+            "drive": args.drive,
+            "stages": stages,
+            "inference_alone_frame_sets_per_second": inference_alone,
+            "replay": replays.iter().map(|(mode, throughput, latency)| serde_json::json!({
+                "mode": mode, "frame_sets_per_second": throughput,
+                "fraction_of_inference_alone": throughput / inference_alone, "latency_ms": latency,
+            })).collect::<Vec<_>>(),
+        });
+        std::fs::write(path, serde_json::to_string_pretty(&json)? + "\n")
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
+}
