@@ -36,14 +36,30 @@ impl DepthTally {
                 truth_height: truth_millimetres.nrows(),
             });
         }
-        for (&millimetres, &predicted) in truth_millimetres.iter().zip(predicted_metres.iter()) {
-            if millimetres == 0 {
+        let limit_millimetres = max_depth * 1000.0;
+        match (truth_millimetres.as_slice(), predicted_metres.as_slice()) {
+            (Some(truth), Some(predicted)) => self.add_pixels(
+                truth.iter().copied().zip(predicted.iter().copied()),
+                limit_millimetres,
+            ),
+            _ => self.add_pixels(
+                truth_millimetres
+                    .iter()
+                    .copied()
+                    .zip(predicted_metres.iter().copied()),
+                limit_millimetres,
+            ),
+        }
+        Ok(())
+    }
+
+    fn add_pixels(&mut self, pixels: impl Iterator<Item = (u16, f32)>, limit_millimetres: f64) {
+        for (millimetres, predicted) in pixels {
+            let millimetres = f64::from(millimetres);
+            if millimetres == 0.0 || millimetres > limit_millimetres {
                 continue;
             }
-            let truth = f64::from(millimetres) / 1000.0;
-            if truth > max_depth {
-                continue;
-            }
+            let truth = millimetres * 1e-3;
             let predicted = f64::from(predicted);
             let predicted = if predicted.is_finite() && predicted > 0.0 {
                 predicted
@@ -55,11 +71,11 @@ impl DepthTally {
             self.pixels += 1;
             self.absolute_relative += error.abs() / truth;
             self.squared += error * error;
-            if predicted > 0.0 && (predicted / truth).max(truth / predicted) < DELTA {
+            // max(d/d*, d*/d) < δ without dividing; false for d = 0.
+            if predicted < DELTA * truth && truth < DELTA * predicted {
                 self.within_delta += 1;
             }
         }
-        Ok(())
     }
 
     /// Adds another tally.
