@@ -50,6 +50,7 @@ fn options(out: &Path, pacing: Pacing) -> Option<ReplayOptions> {
         repeat: 1,
         pacing,
         queue: 1,
+        overlays: false,
         stop: Arc::new(AtomicBool::new(false)),
     })
 }

@@ -47,7 +47,7 @@ pub fn replay_concurrent(
     let source = FrameSource::new(drive, options.limit, options.repeat);
     let total = source.total();
     let depth = options.queue.max(1);
-    let mut ledger = RunLedger::new();
+    let mut ledger = RunLedger::new(drive, options);
     let (source_tx, source_rx) = bounded::<(FrameSet, Instant)>(depth);
     let (prepared_tx, prepared_rx) = bounded(1);
     let (inferred_tx, inferred_rx) = bounded::<std::result::Result<stages::Inferred, Failed>>(1);

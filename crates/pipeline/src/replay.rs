@@ -39,9 +39,29 @@ pub struct ReplayOptions {
     pub pacing: crate::concurrent::Pacing,
     /// Frame sets that may wait between the source and pre-processing.
     pub queue: usize,
+    /// Also write `overlays/<frame>.jpg`: every camera as it sits on the vehicle, with results.
+    pub overlays: bool,
     /// Set from another thread (Ctrl-C) to stop after the current frame set; outputs are
     /// flushed and the report written.
     pub stop: Arc<AtomicBool>,
+}
+
+impl ReplayOptions {
+    /// Offline replay of the whole drive on the CPU into `out`, no overlays.
+    pub fn new(models: Vec<ModelRequest>, out: impl Into<PathBuf>) -> Self {
+        Self {
+            models,
+            targets: vec![ExecutionTarget::Cpu(panoptes_runtime::CpuOptions::default())],
+            optimization: Optimization::default(),
+            out: out.into(),
+            limit: None,
+            repeat: 1,
+            pacing: crate::concurrent::Pacing::Offline,
+            queue: 2,
+            overlays: false,
+            stop: Arc::new(AtomicBool::new(false)),
+        }
+    }
 }
 
 /// Progress after each frame set.
@@ -90,11 +110,14 @@ pub(crate) struct RunLedger {
     pub drops: BTreeMap<String, usize>,
     pub started: Instant,
     pub memory: crate::memory::MemoryReport,
+    /// The rig, when overlays are drawn.
+    pub overlay_rig: Option<panoptes_rig::CameraRig>,
 }
 
 impl RunLedger {
-    pub fn new() -> Self {
+    pub fn new(drive: &Drive, options: &ReplayOptions) -> Self {
         Self {
+            overlay_rig: options.overlays.then(|| drive.rig().clone()),
             samples: StageSamples::default(),
             written: 0,
             errors: 0,
@@ -120,6 +143,10 @@ impl RunLedger {
     pub fn write(&mut self, output: &mut OutputDirectory, decoded: Decoded) -> Result<()> {
         let started = Instant::now();
         output.write_images(&decoded.images)?;
+        if let Some(rig) = &self.overlay_rig {
+            let overlay = draw_overlay(rig, &decoded);
+            output.write_overlay(decoded.record.frame, &overlay)?;
+        }
         let mut record = decoded.record;
         record.timing_ms.write = milliseconds(started);
         record.timing_ms.total = milliseconds(decoded.entered);
@@ -205,6 +232,27 @@ impl RunLedger {
     }
 }
 
+/// The overlay of a decoded frame set, drawn on its original frames (an unreadable frame is
+/// drawn as missing; its problem is already in the record).
+fn draw_overlay(rig: &panoptes_rig::CameraRig, decoded: &Decoded) -> image::RgbImage {
+    let frames: BTreeMap<String, image::RgbImage> = decoded
+        .frame_set
+        .present()
+        .filter_map(|frame| {
+            let image = image::open(&frame.path).ok()?.to_rgb8();
+            Some((frame.camera.clone(), image))
+        })
+        .collect();
+    let cameras = crate::overlay::overlay_cameras(&decoded.record, &decoded.images, &frames);
+    crate::overlay::render_overlay(
+        rig,
+        decoded.record.frame,
+        decoded.record.timestamp_us,
+        &cameras,
+        &crate::overlay::OverlayStyle::default(),
+    )
+}
+
 /// What each loaded model reports about itself.
 pub fn model_reports(models: &[LoadedModel]) -> Vec<ModelReport> {
     models
@@ -231,7 +279,7 @@ pub fn replay_sequential(
     let total = options.limit.map_or(drive.frame_sets().len(), |limit| {
         limit.min(drive.frame_sets().len())
     });
-    let mut ledger = RunLedger::new();
+    let mut ledger = RunLedger::new(drive, options);
     let mut interrupted = false;
     for frame_set in drive.frame_sets().iter().take(total) {
         if options.stop.load(Ordering::Relaxed) {

@@ -53,6 +53,19 @@ impl OutputDirectory {
         Ok(())
     }
 
+    /// Writes `overlays/<frame>.jpg`.
+    pub fn write_overlay(&self, frame: usize, image: &image::RgbImage) -> Result<()> {
+        let folder = self.root.join("overlays");
+        fs::create_dir_all(&folder).map_err(|error| sink_error(&folder, &error))?;
+        let path = folder.join(format!("{frame:06}.jpg"));
+        let file = File::create(&path).map_err(|error| sink_error(&path, &error))?;
+        let mut encoder =
+            image::codecs::jpeg::JpegEncoder::new_with_quality(BufWriter::new(file), 88);
+        encoder
+            .encode_image(image)
+            .map_err(|error| sink_error(&path, &error))
+    }
+
     /// Appends one JSON line.
     pub fn write_record(&mut self, record: &FramePerception) -> Result<()> {
         let path = self.root.join(PERCEPTION_FILE);

@@ -74,6 +74,8 @@ pub struct Decoded {
     pub images: Vec<(String, PendingImage)>,
     /// When the frame set entered the pipeline.
     pub entered: Instant,
+    /// The frame set itself (for overlays, which draw on the original frames).
+    pub frame_set: FrameSet,
 }
 
 /// Reads and pre-processes every camera for every model.
@@ -257,6 +259,7 @@ pub fn decode(
         },
         images,
         entered: inferred.entered,
+        frame_set: inferred.frame_set,
     })
 }
 

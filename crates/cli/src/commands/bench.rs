@@ -75,6 +75,7 @@ pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()>
         repeat: args.frame_sets.div_ceil(drive.frame_sets().len().max(1)),
         pacing: Pacing::Offline,
         queue: 2,
+        overlays: false,
         stop: Arc::new(AtomicBool::new(false)),
     };
     let mut stages: Vec<StageBenchmark> = Vec::new();

@@ -61,6 +61,10 @@ pub struct Args {
     /// Frame sets that may wait for pre-processing (real time: the drop-oldest queue).
     #[arg(long, default_value_t = 2)]
     queue: usize,
+    /// Also write DIR/overlays/<frame>.jpg: all cameras laid out as they sit on the vehicle, with
+    /// boxes, labels, scores, pose skeletons, segmentation tint and a depth inset.
+    #[arg(long)]
+    overlays: bool,
     /// Run the stages one after the other instead of overlapping them (reference path).
     #[arg(long, conflicts_with = "realtime")]
     sequential: bool,
@@ -89,6 +93,7 @@ pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()>
             None => Pacing::Offline,
         },
         queue: args.queue,
+        overlays: args.overlays,
         stop,
     };
     let loaded = panoptes::load_models(&options, drive.rig().len())?;
