@@ -37,7 +37,8 @@ fn main() -> anyhow::Result<()> {
             [0, 0, 142],
             [220, 20, 60],
             [250, 170, 30],
-        ][usize::from(class).min(11)]
+            [119, 11, 32],
+        ][usize::from(class).min(12)]
     };
     for (index, camera) in set.cameras.iter().enumerate() {
         let (column, row) = (index % columns, index / columns);

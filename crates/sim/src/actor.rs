@@ -2,6 +2,7 @@
 //! and 3D box at a given time.
 
 use crate::classes::{DetectionClass, SemanticClass};
+use crate::cyclist;
 use crate::geometry::{rgb, Material, MeshBuilder};
 use crate::pedestrian::{self, Appearance};
 use crate::vehicle::{self, VehicleModel};
@@ -21,6 +22,12 @@ pub enum Body {
     },
     Cone {
         height: f64,
+    },
+    Cyclist {
+        appearance: Appearance,
+        frame: crate::geometry::Albedo,
+        /// Crank angle at time 0, in turns.
+        phase: f64,
     },
 }
 
@@ -62,6 +69,7 @@ impl Actor {
             Body::Vehicle(model) => model.kind.detection_class(),
             Body::Person { .. } => DetectionClass::Pedestrian,
             Body::Cone { .. } => DetectionClass::TrafficCone,
+            Body::Cyclist { .. } => DetectionClass::Cyclist,
         }
     }
 
@@ -90,8 +98,25 @@ impl Actor {
                 &appearance,
                 &self.person_pose(&appearance, phase, idle_arms, t),
             )),
+            Body::Cyclist {
+                appearance, phase, ..
+            } => {
+                let (x, y, yaw) = self.placement(t);
+                Some(cyclist::rider_skeleton(
+                    &appearance,
+                    x,
+                    y,
+                    yaw,
+                    self.crank(phase, t),
+                ))
+            }
             _ => None,
         }
+    }
+
+    /// Crank angle (turns) at time `t` for a bicycle whose crank is at `phase` at time 0.
+    fn crank(&self, phase: f64, t: f64) -> f64 {
+        (phase + (self.speed * t).abs() / cyclist::METRES_PER_CRANK_TURN).rem_euclid(1.0)
     }
 
     fn person_pose(
@@ -128,7 +153,30 @@ impl Actor {
             } => {
                 let pose = self.person_pose(&appearance, phase, idle_arms, t);
                 let keypoints = pedestrian::skeleton(&appearance, &pose);
-                pedestrian::build_body(mesh, &appearance, &pose, &keypoints, object);
+                pedestrian::build_body(
+                    mesh,
+                    &appearance,
+                    pose.yaw,
+                    &keypoints,
+                    SemanticClass::Pedestrian,
+                    object,
+                );
+            }
+            Body::Cyclist {
+                appearance,
+                frame,
+                phase,
+            } => {
+                cyclist::build_cyclist(
+                    mesh,
+                    &appearance,
+                    frame,
+                    x,
+                    y,
+                    yaw,
+                    self.crank(phase, t),
+                    object,
+                );
             }
             Body::Cone { height } => {
                 let orange = Material {

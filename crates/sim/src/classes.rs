@@ -17,6 +17,7 @@
 /// | 9 | vehicle | cars, vans, trucks, buses |
 /// | 10 | pedestrian | people |
 /// | 11 | traffic_cone | traffic cones |
+/// | 12 | cyclist | riders and their bicycles |
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[repr(u8)]
 pub enum SemanticClass {
@@ -32,11 +33,12 @@ pub enum SemanticClass {
     Vehicle = 9,
     Pedestrian = 10,
     TrafficCone = 11,
+    Cyclist = 12,
 }
 
 impl SemanticClass {
     /// Every class, in id order.
-    pub const ALL: [SemanticClass; 12] = [
+    pub const ALL: [SemanticClass; 13] = [
         SemanticClass::Void,
         SemanticClass::Sky,
         SemanticClass::Road,
@@ -49,6 +51,7 @@ impl SemanticClass {
         SemanticClass::Vehicle,
         SemanticClass::Pedestrian,
         SemanticClass::TrafficCone,
+        SemanticClass::Cyclist,
     ];
 
     /// The id written into class maps.
@@ -79,6 +82,7 @@ impl SemanticClass {
             SemanticClass::Vehicle => "vehicle",
             SemanticClass::Pedestrian => "pedestrian",
             SemanticClass::TrafficCone => "traffic_cone",
+            SemanticClass::Cyclist => "cyclist",
         }
     }
 }
@@ -92,6 +96,7 @@ impl SemanticClass {
 /// | 2 | bus | buses |
 /// | 3 | pedestrian | people (these carry the 17 COCO keypoints) |
 /// | 4 | traffic_cone | traffic cones |
+/// | 5 | cyclist | a rider and bicycle (the rider carries the 17 COCO keypoints) |
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[repr(u8)]
 pub enum DetectionClass {
@@ -100,16 +105,18 @@ pub enum DetectionClass {
     Bus = 2,
     Pedestrian = 3,
     TrafficCone = 4,
+    Cyclist = 5,
 }
 
 impl DetectionClass {
     /// Every class, in id order.
-    pub const ALL: [DetectionClass; 5] = [
+    pub const ALL: [DetectionClass; 6] = [
         DetectionClass::Car,
         DetectionClass::Truck,
         DetectionClass::Bus,
         DetectionClass::Pedestrian,
         DetectionClass::TrafficCone,
+        DetectionClass::Cyclist,
     ];
 
     /// The id written into box records.
@@ -127,6 +134,7 @@ impl DetectionClass {
             DetectionClass::Bus => "bus",
             DetectionClass::Pedestrian => "pedestrian",
             DetectionClass::TrafficCone => "traffic_cone",
+            DetectionClass::Cyclist => "cyclist",
         }
     }
 
@@ -139,6 +147,7 @@ impl DetectionClass {
             }
             DetectionClass::Pedestrian => SemanticClass::Pedestrian,
             DetectionClass::TrafficCone => SemanticClass::TrafficCone,
+            DetectionClass::Cyclist => SemanticClass::Cyclist,
         }
     }
 }
@@ -174,7 +183,7 @@ mod tests {
             assert_eq!(usize::from(class.id()), index);
             assert_eq!(SemanticClass::from_id(class.id()), Some(*class));
         }
-        assert_eq!(SemanticClass::from_id(12), None);
+        assert_eq!(SemanticClass::from_id(13), None);
         for (index, class) in DetectionClass::ALL.iter().enumerate() {
             assert_eq!(usize::from(class.id()), index);
         }

@@ -31,6 +31,7 @@
 
 mod actor;
 mod classes;
+mod cyclist;
 mod error;
 mod geometry;
 mod output;

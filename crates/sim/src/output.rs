@@ -179,8 +179,10 @@ fn annotations(
         keypoints: boxes
             .iter()
             .filter(|object| {
-                object.class == DetectionClass::Pedestrian
-                    && object.box_xywh[3] >= MIN_KEYPOINT_PERSON_HEIGHT
+                matches!(
+                    object.class,
+                    DetectionClass::Pedestrian | DetectionClass::Cyclist
+                ) && object.box_xywh[3] >= MIN_KEYPOINT_PERSON_HEIGHT
             })
             .filter_map(|object| {
                 object.keypoints.map(|points| PersonKeypoints {

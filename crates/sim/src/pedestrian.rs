@@ -7,7 +7,7 @@ use nalgebra::{Point3, Vector3};
 use std::f64::consts::TAU;
 
 /// COCO keypoint indices used to build the body.
-mod joint {
+pub(crate) mod joint {
     pub const NOSE: usize = 0;
     pub const LEFT_EYE: usize = 1;
     pub const RIGHT_EYE: usize = 2;
@@ -126,18 +126,19 @@ pub fn skeleton(appearance: &Appearance, pose: &Pose) -> [Point3<f64>; 17] {
 pub fn build_body(
     mesh: &mut MeshBuilder,
     appearance: &Appearance,
-    pose: &Pose,
+    yaw: f64,
     keypoints: &[Point3<f64>; 17],
+    class: SemanticClass,
     object: u16,
 ) {
     let height = appearance.height;
     let material = |albedo: Albedo| Material {
         albedo,
-        class: SemanticClass::Pedestrian,
+        class,
         object,
     };
-    let left = Vector3::new(-pose.yaw.sin(), pose.yaw.cos(), 0.0);
-    let forward = Vector3::new(pose.yaw.cos(), pose.yaw.sin(), 0.0);
+    let left = Vector3::new(-yaw.sin(), yaw.cos(), 0.0);
+    let forward = Vector3::new(yaw.cos(), yaw.sin(), 0.0);
     let point = |index: usize| keypoints[index];
     let middle = |a: usize, b: usize| Point3::from((point(a).coords + point(b).coords) / 2.0);
 

@@ -23,6 +23,7 @@ pub(crate) mod key {
     pub const WALKERS: u64 = 6;
     pub const PARKED: u64 = 7;
     pub const CONE: u64 = 8;
+    pub const CYCLIST: u64 = 9;
 }
 
 /// The cross-section of the road and the look of the town, drawn once per seed.

@@ -46,6 +46,8 @@ impl EgoDrive {
 
 /// Slot spacing of moving vehicles in one lane, metres.
 const VEHICLE_SLOT: f64 = 26.0;
+/// Share of outer-lane slots that hold a cyclist, percent.
+const CYCLIST_PERCENT: u64 = 15;
 /// Free distance kept ahead of and behind the ego in its own lane.
 const EGO_CLEARANCE: f64 = 14.0;
 
@@ -119,10 +121,23 @@ fn vehicles(town: &Town, ego: &EgoDrive, t: f64, centre: f64, range: f64, actors
                 if !random.chance(stream.presence) || (own && offset.abs() < EGO_CLEARANCE) {
                     continue;
                 }
-                let model = VehicleModel::random(&mut random, None);
+                // Some slots of the outer lanes hold a cyclist instead of a vehicle.
+                let outer = lane + 1 == town.lanes_per_direction;
+                let cyclist = outer
+                    && hash(town.seed, &[key::CYCLIST, stream.id, slot as u64]) % 100
+                        < CYCLIST_PERCENT;
+                let body = if cyclist {
+                    Body::Cyclist {
+                        appearance: random_person(&mut random),
+                        frame: colour(&CLOTHES, &mut random),
+                        phase: random.unit(),
+                    }
+                } else {
+                    Body::Vehicle(VehicleModel::random(&mut random, None))
+                };
                 actors.push(Actor {
                     track_id: hash(town.seed, &[key::SLOT, stream.id, slot as u64]),
-                    body: Body::Vehicle(model),
+                    body,
                     x: stream.phase + offset,
                     y: stream.y + random.range(-0.15, 0.15),
                     speed: stream.speed,
@@ -332,8 +347,12 @@ mod tests {
                 let mut vehicles: Vec<(f64, f64, f64)> = actors
                     .iter()
                     .filter_map(|actor| match actor.body {
+                        // Grouped by lane (positions jitter ±0.15 m across), then along it.
                         Body::Vehicle(model) => {
-                            Some((actor.placement(t).1, actor.placement(t).0, model.length))
+                            Some(((actor.y * 2.0).round(), actor.placement(t).0, model.length))
+                        }
+                        Body::Cyclist { .. } => {
+                            Some(((actor.y * 2.0).round(), actor.placement(t).0, 1.8))
                         }
                         _ => None,
                     })
@@ -346,7 +365,7 @@ mod tests {
                     }
                 }
                 for (y, x, length) in &vehicles {
-                    if (y - ego.lane_y).abs() < 1.0 {
+                    if (y - (ego.lane_y * 2.0).round()).abs() < 1.0 {
                         assert!(
                             (x - ego.x(t)).abs() > length / 2.0 + 2.5,
                             "seed {seed}: a car sits on the ego"
