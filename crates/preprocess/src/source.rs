@@ -11,7 +11,9 @@ use zune_jpeg::JpegDecoder;
 use crate::resize::RgbImage;
 use crate::PreprocessError;
 
-/// One camera's image for one frame set.
+/// One camera's image for one frame set. Sources borrow their bytes, so a frame set's sources
+/// are built per call from whatever owns the data. EXIF orientation is ignored: camera frames are
+/// used as stored, which is what their calibration describes.
 #[derive(Debug, Clone, Copy)]
 pub enum ImageSource<'a> {
     /// An encoded image file (JPEG, PNG, or any format `image` reads), read on the worker.
