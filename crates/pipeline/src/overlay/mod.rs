@@ -21,6 +21,7 @@ mod draw;
 mod font;
 mod inputs;
 mod layout;
+mod scale;
 mod tile;
 mod vehicle;
 

@@ -4,8 +4,8 @@ use super::colors::{depth_color, detection_color, skeleton_color, tint_color, MI
 use super::draw::{wrap, Canvas};
 use super::font::{text_height, text_width};
 use super::layout::Rect;
+use super::scale::{nearest_indices, scale as scale_image};
 use super::{OverlayCamera, OverlayStyle};
-use image::imageops::{self, FilterType};
 use image::RgbImage;
 use ndarray::ArrayView2;
 use panoptes_heads::{Detection, COCO_SKELETON};
@@ -33,7 +33,7 @@ pub fn render_tile(
     };
     let height = scaled_height(frame, rect.width).min(rect.height);
     let area = Rect { height, ..rect };
-    let scaled = imageops::resize(frame, area.width, area.height, FilterType::Triangle);
+    let scaled = scale_image(frame, area.width, area.height);
     for (column, row, pixel) in scaled.enumerate_pixels() {
         canvas.put(x + i64::from(column), y + i64::from(row), *pixel);
     }
@@ -116,26 +116,20 @@ fn tint(canvas: &mut Canvas<'_>, area: Rect, mask: &ArrayView2<'_, u8>, head: us
     if rows == 0 || columns == 0 {
         return;
     }
-    for tile_row in 0..area.height {
-        let row = nearest(tile_row, area.height, rows);
-        for tile_column in 0..area.width {
-            let column = nearest(tile_column, area.width, columns);
+    let row_indices = nearest_indices(area.height, rows);
+    let column_indices = nearest_indices(area.width, columns);
+    for (tile_row, &row) in row_indices.iter().enumerate() {
+        let py = i64::from(area.y) + tile_row as i64;
+        for (tile_column, &column) in column_indices.iter().enumerate() {
             let class = mask[[row, column]];
             if class != 0 {
-                let (px, py) = (area.x + tile_column, area.y + tile_row);
-                canvas.blend(i64::from(px), i64::from(py), tint_color(head, class), alpha);
+                let px = i64::from(area.x) + tile_column as i64;
+                canvas.blend(px, py, tint_color(head, class), alpha);
             }
         }
     }
 }
 
-/// The source index whose pixel centre is nearest to tile pixel `index`'s centre.
-fn nearest(index: u32, tile_size: u32, source_size: usize) -> usize {
-    let position = (f64::from(index) + 0.5) * source_size as f64 / f64::from(tile_size.max(1));
-    (position as usize).min(source_size - 1)
-}
-
-/// A detection's box in tile pixels: left, top, width, height; `None` when not finite.
 fn tile_box(area: Rect, detection: &Detection, to_tile: (f32, f32)) -> Option<[i64; 4]> {
     let [bx, by, bw, bh] = detection.box_xywh;
     if ![bx, by, bw, bh].iter().all(|v| v.is_finite()) {
@@ -265,19 +259,13 @@ fn depth_inset(
         i64::from(height) + 1,
         TEXT,
     );
-    for inset_row in 0..height {
-        let row = nearest(inset_row, height, rows);
-        for inset_column in 0..width {
-            let column = nearest(inset_column, width, columns);
+    let column_indices = nearest_indices(width, columns);
+    for (inset_row, row) in nearest_indices(height, rows).into_iter().enumerate() {
+        for (inset_column, &column) in column_indices.iter().enumerate() {
             let color = depth_color(depth[[row, column]], style.depth_max_m);
-            canvas.put(
-                left + i64::from(inset_column),
-                top + i64::from(inset_row),
-                color,
-            );
+            canvas.put(left + inset_column as i64, top + inset_row as i64, color);
         }
     }
-    let scale = style.label_scale.max(1);
     let legend = format!("depth 0-{:.0} m", style.depth_max_m);
-    canvas.label(left, top, &legend, scale);
+    canvas.label(left, top, &legend, style.label_scale.max(1));
 }
