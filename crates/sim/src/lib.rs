@@ -41,6 +41,7 @@ mod random;
 mod raster;
 mod render;
 mod rigs;
+mod roadside;
 mod scene;
 mod simulator;
 mod town;
