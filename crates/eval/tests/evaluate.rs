@@ -1,0 +1,140 @@
+//! `evaluate` end to end: a drive written with known ground truth, a model with constant
+//! outputs (tests/data/constant.onnx: class `road` and 10 m everywhere), metrics known from the
+//! ground truth alone. Needs ONNX Runtime, as every model test does.
+#![allow(clippy::unwrap_used)]
+
+use image::{GrayImage, ImageBuffer, ImageFormat, Luma, RgbImage};
+use panoptes_drive::{Annotations, Drive, DriveWriter, FrameInput};
+use panoptes_eval::{check_ground_truth, evaluate, load_evaluation_models, EvalOptions};
+use panoptes_pipeline::ModelRequest;
+use panoptes_rig::{Camera, CameraModel, CameraRig};
+use panoptes_runtime::{ExecutionTarget, Optimization};
+use std::io::Cursor;
+use std::path::Path;
+
+const WIDTH: u32 = 128;
+const HEIGHT: u32 = 72;
+// Drive classes; the model's are sky, road, car.
+const CLASSES: [&str; 4] = ["void", "road", "sidewalk", "car"];
+
+fn png(write: impl FnOnce(&mut Cursor<Vec<u8>>)) -> Vec<u8> {
+    let mut bytes = Cursor::new(Vec::new());
+    write(&mut bytes);
+    bytes.into_inner()
+}
+
+/// Camera A: top half void without depth, then road, then car, all at 5 m below the middle.
+/// Camera B: 32 road columns then sidewalk; left half at 9 m, right half at 50 m (beyond the
+/// head's 40 m).
+fn ground_truth(camera: &str) -> (Vec<u8>, Vec<u8>) {
+    let classes = GrayImage::from_fn(WIDTH, HEIGHT, |x, y| match camera {
+        "A" if y < 36 => Luma([0]),
+        "A" if y < 54 => Luma([1]),
+        "A" => Luma([3]),
+        _ if x < 32 => Luma([1]),
+        _ => Luma([2]),
+    });
+    let depth = ImageBuffer::<Luma<u16>, Vec<u16>>::from_fn(WIDTH, HEIGHT, |x, y| match camera {
+        "A" if y < 36 => Luma([0]),
+        "A" => Luma([5000]),
+        _ if x < 64 => Luma([9000]),
+        _ => Luma([50000]),
+    });
+    (
+        png(|bytes| classes.write_to(bytes, ImageFormat::Png).unwrap()),
+        png(|bytes| depth.write_to(bytes, ImageFormat::Png).unwrap()),
+    )
+}
+
+fn write_drive(root: &Path) {
+    let cameras = ["A", "B"]
+        .map(|name| {
+            Camera::new(
+                name,
+                CameraModel::pinhole(100.0, 100.0, 64.0, 36.0),
+                WIDTH,
+                HEIGHT,
+                nalgebra::Isometry3::identity(),
+            )
+        })
+        .to_vec();
+    let mut writer = DriveWriter::create(root, &CameraRig::new(cameras).unwrap())
+        .unwrap()
+        .with_segmentation_classes(CLASSES.map(str::to_string).to_vec());
+    let image = png(|bytes| {
+        RgbImage::from_pixel(WIDTH, HEIGHT, image::Rgb([90, 120, 150]))
+            .write_to(bytes, ImageFormat::Png)
+            .unwrap()
+    });
+    for set in 0..3u64 {
+        for camera in ["A", "B"] {
+            let (classes, depth) = ground_truth(camera);
+            // The third set's camera B image is corrupt: reported, skipped, the rest goes on.
+            let bytes: &[u8] = if set == 2 && camera == "B" {
+                b"not a png"
+            } else {
+                &image
+            };
+            let frame = FrameInput::new(camera, 1_000_000 * (set + 1), bytes, "png")
+                .with_annotations(Annotations::default())
+                .with_segmentation_png(&classes)
+                .with_depth_png(&depth);
+            writer.add_frame(frame).unwrap();
+        }
+    }
+    writer.finish().unwrap();
+}
+
+#[test]
+fn constant_model_metrics_match_the_ground_truth_counts() {
+    let directory = tempfile::tempdir().unwrap();
+    let root = directory.path().join("drive");
+    write_drive(&root);
+    let drive = Drive::open(&root).unwrap();
+    check_ground_truth(&drive, None).unwrap();
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let requests = [ModelRequest {
+        manifest: data.join("constant.toml"),
+        weights: None,
+    }];
+    let targets = ExecutionTarget::parse_list("cpu").unwrap();
+    let models =
+        load_evaluation_models(&requests, &targets, Optimization::All, drive.rig().len()).unwrap();
+    let mut seen = Vec::new();
+    let evaluation = evaluate(&drive, models, &EvalOptions::default(), &mut |progress| {
+        seen.push((progress.done, progress.total))
+    })
+    .unwrap();
+    assert_eq!(seen, [(1, 3), (2, 3), (3, 3)]);
+    assert_eq!((evaluation.frame_sets, evaluation.cameras), (3, 5));
+    assert_eq!(evaluation.errors, 1, "{:?}", evaluation.problems);
+    assert_eq!(evaluation.problems[0].camera.as_deref(), Some("B"));
+    assert!(evaluation.detection.is_none() && evaluation.pose.is_none());
+
+    // Per camera A: 4608 counted pixels, 2304 road; per B: 9216 pixels, 2304 road.
+    // Road is predicted everywhere: IoU = road pixels / counted pixels; car and sidewalk 0.
+    let segmentation = evaluation.segmentation.as_ref().unwrap();
+    let counted = 3.0 * 4608.0 + 2.0 * 9216.0;
+    let road = 3.0 * 2304.0 + 2.0 * 2304.0;
+    assert_eq!(segmentation.pixels, counted as u64);
+    assert_eq!(segmentation.ignored_pixels, 3 * 4608);
+    assert!((segmentation.iou["road"] - road / counted).abs() < 1e-12);
+    assert_eq!(segmentation.iou["car"], 0.0);
+    assert_eq!(segmentation.iou["sidewalk"], 0.0);
+    assert_eq!(segmentation.iou.len(), 3);
+    assert!((segmentation.miou.unwrap() - road / counted / 3.0).abs() < 1e-12);
+
+    // 10 m everywhere. A: 4608 px at 5 m (AbsRel 1, ratio 2); B: 4608 px at 9 m (AbsRel 1/9,
+    // ratio 1.11), the 50 m half beyond max_depth.
+    let depth = evaluation.depth.as_ref().unwrap();
+    assert_eq!(depth.pixels, 5 * 4608);
+    assert_eq!(depth.max_depth, Some(40.0));
+    assert!((depth.abs_rel.unwrap() - (3.0 + 2.0 / 9.0) / 5.0).abs() < 1e-9);
+    assert!((depth.delta1.unwrap() - 2.0 / 5.0).abs() < 1e-12);
+    assert!((depth.rmse.unwrap() - (77.0f64 / 5.0).sqrt()).abs() < 1e-9);
+
+    let json = serde_json::to_value(&evaluation).unwrap();
+    assert!(json["segmentation"]["miou"].is_f64());
+    assert!(json["depth"]["abs_rel"].is_f64());
+    assert!(json["detection"].is_null());
+}
