@@ -69,7 +69,11 @@ pub fn benchmark_stages(
         cameras: frame_set.frames.len(),
         iterations,
         preprocess_ms: Latency::of(&preprocess),
-        inference_frame_sets_per_second: if inference_ms.mean > 0.0 { 1e3 / inference_ms.mean } else { 0.0 },
+        inference_frame_sets_per_second: if inference_ms.mean > 0.0 {
+            1e3 / inference_ms.mean
+        } else {
+            0.0
+        },
         inference_ms,
         decode_ms: Latency::of(&decode),
     })

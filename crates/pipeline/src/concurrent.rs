@@ -32,7 +32,7 @@ pub enum Pacing {
 pub const DROP_BEHIND: &str = "model behind: oldest waiting frame set dropped";
 
 /// A frame set that failed in a stage, to be written with every camera marked.
-type Failed = (FrameSet, String);
+type Failed = Box<(FrameSet, String)>;
 
 /// Replays with overlapping stages. Offline results are identical to [`crate::replay_sequential`].
 pub fn replay_concurrent(
@@ -72,7 +72,7 @@ pub fn replay_concurrent(
             for prepared in prepared_rx {
                 let frame_set = prepared.frame_set.clone();
                 let inferred = stages::infer(prepared, &mut engines)
-                    .map_err(|error| (frame_set, error.to_string()));
+                    .map_err(|error| Box::new((frame_set, error.to_string())));
                 if inferred_tx.send(inferred).is_err() {
                     break;
                 }
@@ -83,7 +83,7 @@ pub fn replay_concurrent(
                 let decoded = inferred.and_then(|inferred| {
                     let frame_set = inferred.frame_set.clone();
                     stages::decode(inferred, &mut decoders, &names)
-                        .map_err(|error| (frame_set, error.to_string()))
+                        .map_err(|error| Box::new((frame_set, error.to_string())))
                 });
                 if decoded_tx.send(decoded).is_err() {
                     break;
@@ -131,7 +131,10 @@ fn sink(
     for result in decoded {
         match result {
             Ok(decoded) => ledger.write(output, decoded)?,
-            Err((frame_set, message)) => ledger.write_failed(output, &frame_set, message)?,
+            Err(failed) => {
+                let (frame_set, message) = *failed;
+                ledger.write_failed(output, &frame_set, message)?;
+            }
         }
         for _ in drops.try_iter() {
             *ledger.drops.entry(DROP_BEHIND.to_string()).or_default() += 1;

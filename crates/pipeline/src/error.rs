@@ -17,7 +17,7 @@ pub enum PipelineError {
     },
     /// The drive cannot be read.
     #[error(transparent)]
-    Drive(#[from] panoptes_drive::DriveError),
+    Drive(Box<panoptes_drive::DriveError>),
     /// Two models give heads the same name, so their outputs would overwrite each other.
     #[error("head `{head}` is defined by both {first} and {second}. Fix: rename one of them in its manifest")]
     HeadNameClash {
@@ -30,7 +30,7 @@ pub enum PipelineError {
     Decode {
         model: String,
         #[source]
-        source: panoptes_heads::HeadsError,
+        source: Box<panoptes_heads::HeadsError>,
     },
     /// Writing an output failed.
     #[error("cannot write {path}: {message}")]
@@ -38,6 +38,12 @@ pub enum PipelineError {
     /// The pipeline was configured inconsistently.
     #[error("{0}")]
     Configuration(String),
+}
+
+impl From<panoptes_drive::DriveError> for PipelineError {
+    fn from(error: panoptes_drive::DriveError) -> Self {
+        Self::Drive(Box::new(error))
+    }
 }
 
 /// Shorthand for results of this crate.

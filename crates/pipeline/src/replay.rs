@@ -276,12 +276,11 @@ pub fn replay_sequential(
     let reports = model_reports(&models);
     let (mut preprocessors, mut engines, mut decoders, names) = stages::split(models);
     let mut output = OutputDirectory::create(&options.out)?;
-    let total = options.limit.map_or(drive.frame_sets().len(), |limit| {
-        limit.min(drive.frame_sets().len())
-    });
+    let source = crate::source::FrameSource::new(drive, options.limit, options.repeat);
+    let total = source.total();
     let mut ledger = RunLedger::new(drive, options);
     let mut interrupted = false;
-    for frame_set in drive.frame_sets().iter().take(total) {
+    for frame_set in source {
         if options.stop.load(Ordering::Relaxed) {
             interrupted = true;
             break;

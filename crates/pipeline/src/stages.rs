@@ -97,8 +97,10 @@ pub fn prepare(
         .iter_mut()
         .map(|preprocessor| prepare_model(&frame_set, &sources, preprocessor))
         .collect();
-    let mut times = StageTimes::default();
-    times.preprocess = milliseconds(started);
+    let times = StageTimes {
+        preprocess: milliseconds(started),
+        ..StageTimes::default()
+    };
     Prepared {
         frame_set,
         models,
@@ -216,7 +218,7 @@ pub fn decode(
                 .decode_frame_set(&inputs)
                 .map_err(|source| PipelineError::Decode {
                     model: model_name.clone(),
-                    source,
+                    source: Box::new(source),
                 })?;
         for ((index, _), results) in present.iter().zip(results) {
             let Some(name) = frame_set.frames.get(*index).map(CameraFrame::camera) else {
