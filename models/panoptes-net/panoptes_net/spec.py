@@ -1,0 +1,20 @@
+"""What the model reads and writes; these names must equal the simulator's class tables
+(crates/sim/src/classes.rs) so that `panoptes eval` compares by name."""
+
+INPUT_WIDTH = 384
+INPUT_HEIGHT = 224
+# value = (pixel / 255 - MEAN) / STD, the manifest's [input] scale, mean and std.
+MEAN = 0.5
+STD = 0.25
+
+DETECTION_CLASSES = ["car", "truck", "bus", "pedestrian", "traffic_cone"]
+PEDESTRIAN = DETECTION_CLASSES.index("pedestrian")
+SEGMENTATION_CLASSES = [
+    "void", "sky", "road", "lane_marking", "sidewalk", "terrain",
+    "building", "vegetation", "pole", "vehicle", "pedestrian", "traffic_cone",
+]
+KEYPOINTS = 17
+DETECTION_STRIDE = 8
+MAX_BOXES = 64
+MIN_DEPTH = 0.5
+MAX_DEPTH = 80.0
