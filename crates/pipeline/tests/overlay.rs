@@ -619,3 +619,43 @@ fn fisheye_overlay_draws_the_vehicle_icon_between_the_mirrors() {
         overlay.save(&path).unwrap();
     }
 }
+
+#[test]
+fn extreme_styles_are_clamped_instead_of_overflowing() {
+    let rig = nuscenes_like();
+    let style = OverlayStyle {
+        tile_width: 0,
+        gap: u32::MAX,
+        mask_alpha: f32::NAN,
+        depth_max_m: -1.0,
+        depth_inset_fraction: 9.0,
+        keypoint_threshold: f32::INFINITY,
+        box_thickness: u32::MAX,
+        text_scale: u32::MAX,
+        label_scale: 0,
+    };
+    let clamped = style.clamped();
+    assert_eq!(
+        (clamped.tile_width, clamped.gap, clamped.text_scale),
+        (64, 64, 16)
+    );
+    assert_eq!((clamped.mask_alpha, clamped.depth_max_m), (0.4, 60.0));
+    let frame = grey_frame(1600, 900);
+    let perception = CameraPerception {
+        missing: Some("a reason far too long to fit on one line of a tiny tile".into()),
+        ..CameraPerception::default()
+    };
+    let cameras = [OverlayCamera {
+        name: "CAM_FRONT",
+        image: Some(&frame),
+        perception: Some(&perception),
+        ..OverlayCamera::default()
+    }];
+    let overlay = render_overlay(&rig, usize::MAX, u64::MAX, &cameras, &style);
+    let layout = overlay_layout(&rig, &style);
+    assert_eq!(
+        (overlay.width(), overlay.height()),
+        (layout.width, layout.height)
+    );
+    assert!(layout.tiles.iter().all(|tile| tile.rect.width == 64));
+}

@@ -96,9 +96,10 @@ pub fn azimuth_degrees(camera: &Camera) -> f64 {
 
 /// The layout of `rig`'s overlay for `style`.
 pub fn overlay_layout(rig: &CameraRig, style: &OverlayStyle) -> OverlayLayout {
-    let tile_width = style.tile_width.max(MIN_TILE_WIDTH);
+    let style = &style.clamped();
+    let tile_width = style.tile_width;
     let gap = style.gap;
-    let header_height = text_height(style.text_scale.max(1)) + 2 * style.text_scale.max(1) + gap;
+    let header_height = text_height(style.text_scale) + 2 * style.text_scale + gap;
     let cameras = rig.cameras();
     let azimuths: Vec<f64> = cameras.iter().map(azimuth_degrees).collect();
     let heights: Vec<u32> = cameras
@@ -179,9 +180,6 @@ pub fn overlay_layout(rig: &CameraRig, style: &OverlayStyle) -> OverlayLayout {
         vehicle: builder.vehicle,
     }
 }
-
-/// Narrowest tile, so labels stay legible.
-const MIN_TILE_WIDTH: u32 = 64;
 
 /// The height of a camera's image scaled to `tile_width`.
 fn tile_height(camera: &Camera, tile_width: u32) -> u32 {

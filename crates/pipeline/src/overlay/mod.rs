@@ -54,7 +54,7 @@ pub struct OverlayCamera<'a> {
 /// How an overlay looks.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OverlayStyle {
-    /// Width of each camera tile in pixels (at least 64).
+    /// Width of each camera tile in pixels.
     pub tile_width: u32,
     /// Pixels between tiles.
     pub gap: u32,
@@ -72,6 +72,37 @@ pub struct OverlayStyle {
     pub text_scale: u32,
     /// Font scale of box labels and the depth legend.
     pub label_scale: u32,
+}
+
+impl OverlayStyle {
+    /// This style with every field in a usable range (tile width 64 to 4096, gap up to 64, text
+    /// scales 1 to 16, fractions and thresholds in [0, 1], a positive depth range), so odd
+    /// settings give an odd picture rather than an overflow. Rendering applies it itself.
+    #[must_use]
+    pub fn clamped(&self) -> Self {
+        let unit = |value: f32, fallback: f32| {
+            if value.is_finite() {
+                value.clamp(0.0, 1.0)
+            } else {
+                fallback
+            }
+        };
+        Self {
+            tile_width: self.tile_width.clamp(64, 4096),
+            gap: self.gap.min(64),
+            mask_alpha: unit(self.mask_alpha, 0.4),
+            depth_max_m: if self.depth_max_m.is_finite() && self.depth_max_m > 0.0 {
+                self.depth_max_m
+            } else {
+                60.0
+            },
+            depth_inset_fraction: unit(self.depth_inset_fraction, 1.0 / 3.0).max(0.1),
+            keypoint_threshold: unit(self.keypoint_threshold, 0.3),
+            box_thickness: self.box_thickness.clamp(1, 16),
+            text_scale: self.text_scale.clamp(1, 16),
+            label_scale: self.label_scale.clamp(1, 16),
+        }
+    }
 }
 
 impl Default for OverlayStyle {
@@ -99,6 +130,7 @@ pub fn render_overlay(
     cameras: &[OverlayCamera<'_>],
     style: &OverlayStyle,
 ) -> RgbImage {
+    let style = &style.clamped();
     let layout = overlay_layout(rig, style);
     let mut image = RgbImage::from_pixel(layout.width, layout.height, BACKGROUND);
     let detections: usize = cameras
@@ -124,7 +156,7 @@ pub fn render_overlay(
         timestamp_us % 1_000_000,
         rig.len(),
     );
-    let scale = style.text_scale.max(1);
+    let scale = style.text_scale;
     Canvas::new(&mut image, layout.header).text(
         i64::from(style.gap + scale),
         i64::from(scale),

@@ -35,7 +35,7 @@ pub fn scale(image: &RgbImage, width: u32, height: u32) -> RgbImage {
         .map(|x| bin(x, source_width, width))
         .collect();
     let mut scaled = RgbImage::new(width, height);
-    let mut sums = vec![[0_u32; 4]; width as usize];
+    let mut sums = vec![[0_u64; 4]; width as usize];
     let mut current = 0;
     for (y, row) in image.rows().enumerate() {
         let target_row = bin(y as u32, source_height, height);
@@ -45,9 +45,9 @@ pub fn scale(image: &RgbImage, width: u32, height: u32) -> RgbImage {
         }
         for (pixel, &column) in row.zip(&column_bins) {
             let sum = &mut sums[column];
-            sum[0] += u32::from(pixel[0]);
-            sum[1] += u32::from(pixel[1]);
-            sum[2] += u32::from(pixel[2]);
+            sum[0] += u64::from(pixel[0]);
+            sum[1] += u64::from(pixel[1]);
+            sum[2] += u64::from(pixel[2]);
             sum[3] += 1;
         }
     }
@@ -56,10 +56,10 @@ pub fn scale(image: &RgbImage, width: u32, height: u32) -> RgbImage {
 }
 
 /// Writes the averages of one tile row and clears the sums.
-fn flush(scaled: &mut RgbImage, row: usize, sums: &mut [[u32; 4]]) {
+fn flush(scaled: &mut RgbImage, row: usize, sums: &mut [[u64; 4]]) {
     for (x, sum) in sums.iter_mut().enumerate() {
         if sum[3] > 0 {
-            let average = |total: u32| ((total + sum[3] / 2) / sum[3]) as u8;
+            let average = |total: u64| ((total + sum[3] / 2) / sum[3]) as u8;
             let pixel = Rgb([average(sum[0]), average(sum[1]), average(sum[2])]);
             scaled.put_pixel(x as u32, row as u32, pixel);
         }

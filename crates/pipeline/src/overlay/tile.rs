@@ -90,7 +90,7 @@ fn missing_tile(canvas: &mut Canvas<'_>, rect: Rect, name: &str, reason: &str, s
     let lines = wrap(
         &format!("MISSING: {reason}"),
         scale,
-        rect.width - 2 * 2 * scale,
+        rect.width.saturating_sub(4 * scale),
     );
     let top = y + i64::from(rect.height) / 2 - line_height * lines.len() as i64 / 2;
     for (index, line) in lines.iter().enumerate() {
