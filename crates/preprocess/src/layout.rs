@@ -1,6 +1,6 @@
 //! The `[input]` table of a model manifest: how camera images become the model's input tensor.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::PreprocessError;
 
@@ -8,7 +8,7 @@ use crate::PreprocessError;
 pub const MAX_INPUT_SIDE: u32 = 16_384;
 
 /// Channel order of the model input planes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ColorOrder {
     /// Plane 0 is red (most PyTorch-trained models).
@@ -18,7 +18,7 @@ pub enum ColorOrder {
 }
 
 /// How an image of any size is fitted into the model input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ResizeMode {
     /// Scale x and y independently to fill the input exactly (aspect ratio not kept).
@@ -35,7 +35,7 @@ pub enum ResizeMode {
 /// the model's channel (after colour reordering). Defaults: `pad_value = 0`, `scale = 1.0`,
 /// `mean = [0, 0, 0]`, `std = [1, 1, 1]` — i.e. raw 0–255 values, black padding. Models that want
 /// 0–1 values say `scale = 0.00392156862745098` (1/255); YOLOX wants `pad_value = 114`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct InputLayout {
     /// Name of the graph input that receives the batch.

@@ -9,7 +9,7 @@ use crate::{InputLayout, ResizeMode};
 /// offset per axis: `model = original * scale + offset`, `original = (model - offset) / scale`.
 /// The scale is the one the resize really used (`resized_width / original_width`), not the
 /// nominal letterbox ratio, so the map stays exact when the resized size was rounded.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct PixelTransform {
     /// Model pixels per original pixel along x.
     pub scale_x: f64,

@@ -100,3 +100,11 @@ fn validate_names_the_bad_field() {
         assert!(message.contains(&format!("`{field}`")), "{message}");
     }
 }
+
+#[test]
+fn written_layout_reads_back_the_same() {
+    let layout = parse(FULL).unwrap();
+    let text = toml::to_string(&layout).unwrap();
+    assert!(text.contains("resize = \"letterbox-top-left\""), "{text}");
+    assert_eq!(parse(&text).unwrap(), layout);
+}
