@@ -5,7 +5,8 @@
 //! beyond 65.535 m) and the annotations (2D boxes, COCO keypoints, 3D boxes in the ego frame at
 //! the frame's own exposure time, for the objects that camera sees). Beside them, not indexed
 //! by `index.json` (the format has no field for it yet): `ground_truth/<CAMERA>/<t>.instance.png`,
-//! 16-bit, each pixel the `instance_id` of the object seen there (0: none).
+//! 16-bit, each pixel the `instance_id` of the object seen there (0: none, or an id above 65535,
+//! which only drives with that many distinct objects reach).
 //!
 //! Pixel coordinates follow the drive format (origin at the top-left corner of the top-left
 //! pixel): the renderer samples pixel (i, j) at its centre, which is the camera model's
