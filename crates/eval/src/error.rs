@@ -63,6 +63,15 @@ pub enum EvalError {
         /// The second manifest.
         second: PathBuf,
     },
+    /// A manifest's heads cannot be rebuilt with the evaluation's settings.
+    #[error("{manifest}: {source}")]
+    Heads {
+        /// The manifest.
+        manifest: PathBuf,
+        /// Why (boxed: the heads' error is large).
+        #[source]
+        source: Box<panoptes_heads::HeadsError>,
+    },
     /// A setting is out of range.
     #[error("{setting} = {value}: {expected}")]
     Setting {

@@ -7,20 +7,24 @@ use crate::error::{EvalError, Result};
 use crate::pose::{PoseMetrics, DEFAULT_PCK_ALPHA};
 use crate::segmentation::{ClassMapping, SegmentationMetrics};
 use panoptes_drive::{CameraFrame, Drive, FrameSet};
-use panoptes_heads::HeadConfig;
+use panoptes_heads::{Detection, HeadConfig};
 use panoptes_pipeline::stages::{self, Decoded, PendingImage};
 use panoptes_pipeline::{model_reports, CameraPerception, LoadedModel, ModelReport};
 use rayon::prelude::*;
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
 /// Most per-frame problems listed in the report (all are counted).
 const LISTED_PROBLEMS: usize = 100;
 
 /// How to evaluate.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct EvalOptions {
+    /// Model class name → drive class name, for models whose names differ from the drive's
+    /// (for example `person` → `pedestrian`); applies to detection labels and segmentation
+    /// classes.
+    pub aliases: BTreeMap<String, String>,
     /// Evaluate at most this many frame sets.
     pub limit: Option<usize>,
     /// PCK threshold as a fraction of the ground-truth box diagonal.
@@ -32,6 +36,7 @@ pub struct EvalOptions {
 impl Default for EvalOptions {
     fn default() -> Self {
         Self {
+            aliases: BTreeMap::new(),
             limit: None,
             pck_alpha: DEFAULT_PCK_ALPHA,
             ignore: IgnoreRule::default(),
@@ -138,10 +143,13 @@ fn scored_heads(models: &[LoadedModel], drive: &Drive, options: &EvalOptions) ->
             }
             HeadConfig::Segmentation(config) if heads.segmentation.is_none() => {
                 heads.segmentation = Some(config.name.clone());
-                settings.segmentation = Some(ClassMapping::new(
-                    &config.classes,
-                    drive.segmentation_classes(),
-                ));
+                let classes: Vec<String> = config
+                    .classes
+                    .iter()
+                    .map(|name| alias(&options.aliases, name).to_string())
+                    .collect();
+                settings.segmentation =
+                    Some(ClassMapping::new(&classes, drive.segmentation_classes()));
             }
             HeadConfig::Depth(config) if heads.depth.is_none() => {
                 heads.depth = Some(config.name.clone());
@@ -196,7 +204,14 @@ pub fn evaluate(
         );
         match decoded {
             Ok(decoded) => {
-                let scored = score_frame_set(frame_set, &decoded, truths, &heads, &settings);
+                let scored = score_frame_set(
+                    &options.aliases,
+                    frame_set,
+                    &decoded,
+                    truths,
+                    &heads,
+                    &settings,
+                );
                 ledger.frame_sets += 1;
                 ledger.cameras += scored.cameras;
                 tally.merge(scored.tally);
@@ -277,6 +292,7 @@ struct ScoredFrameSet {
 }
 
 fn score_frame_set(
+    aliases: &BTreeMap<String, String>,
     frame_set: &FrameSet,
     decoded: &Decoded,
     truths: Vec<Option<Result<CameraTruth>>>,
@@ -298,7 +314,7 @@ fn score_frame_set(
             let camera = frame.camera().to_string();
             let outcome = truth.and_then(|truth| {
                 let perception = decoded.record.cameras.get(frame.camera());
-                score_camera(frame, perception, &images, &truth, heads, settings)
+                score_camera(aliases, frame, perception, &images, &truth, heads, settings)
             });
             match outcome {
                 Ok(tally) => {
@@ -317,7 +333,13 @@ fn score_frame_set(
         })
 }
 
+/// The drive's name for a model class.
+fn alias<'a>(aliases: &'a BTreeMap<String, String>, name: &'a str) -> &'a str {
+    aliases.get(name).map_or(name, String::as_str)
+}
+
 fn score_camera(
+    aliases: &BTreeMap<String, String>,
     frame: &CameraFrame,
     perception: Option<&CameraPerception>,
     images: &HashMap<&str, &PendingImage>,
@@ -345,8 +367,22 @@ fn score_camera(
         Some(PendingImage::Depth(map)) => Some(map),
         _ => None,
     };
+    let relabelled: Vec<Detection>;
+    let detections = if aliases.is_empty() {
+        &perception.detections
+    } else {
+        relabelled = perception
+            .detections
+            .iter()
+            .map(|detection| Detection {
+                label: alias(aliases, &detection.label).to_string(),
+                ..detection.clone()
+            })
+            .collect();
+        &relabelled
+    };
     let prediction = CameraPrediction {
-        detections: &perception.detections,
+        detections,
         segmentation,
         depth,
     };

@@ -5,7 +5,9 @@
 
 use image::{GrayImage, ImageBuffer, ImageFormat, Luma, RgbImage};
 use panoptes_drive::{Annotations, Drive, DriveWriter, FrameInput};
-use panoptes_eval::{check_ground_truth, evaluate, load_evaluation_models, EvalOptions};
+use panoptes_eval::{
+    check_ground_truth, evaluate, load_evaluation_models, EvalError, EvalOptions, Evaluation,
+};
 use panoptes_pipeline::ModelRequest;
 use panoptes_rig::{Camera, CameraModel, CameraRig};
 use panoptes_runtime::{ExecutionTarget, Optimization};
@@ -98,8 +100,14 @@ fn constant_model_metrics_match_the_ground_truth_counts() {
         weights: None,
     }];
     let targets = ExecutionTarget::parse_list("cpu").unwrap();
-    let models =
-        load_evaluation_models(&requests, &targets, Optimization::All, drive.rig().len()).unwrap();
+    let models = load_evaluation_models(
+        &requests,
+        &targets,
+        Optimization::All,
+        drive.rig().len(),
+        None,
+    )
+    .unwrap();
     let mut seen = Vec::new();
     let evaluation = evaluate(&drive, models, &EvalOptions::default(), &mut |progress| {
         seen.push((progress.done, progress.total))
@@ -137,4 +145,57 @@ fn constant_model_metrics_match_the_ground_truth_counts() {
     assert!(json["segmentation"]["miou"].is_f64());
     assert!(json["depth"]["abs_rel"].is_f64());
     assert!(json["detection"].is_null());
+}
+
+fn evaluate_constant_model(
+    options: &EvalOptions,
+    score_threshold: Option<f32>,
+) -> Result<Evaluation, EvalError> {
+    let directory = tempfile::tempdir().unwrap();
+    let root = directory.path().join("drive");
+    write_drive(&root);
+    let drive = Drive::open(&root).unwrap();
+    let requests = [ModelRequest {
+        manifest: Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/constant.toml"),
+        weights: None,
+    }];
+    let targets = ExecutionTarget::parse_list("cpu").unwrap();
+    let models = load_evaluation_models(
+        &requests,
+        &targets,
+        Optimization::All,
+        drive.rig().len(),
+        score_threshold,
+    )?;
+    evaluate(&drive, models, options, &mut |_| {})
+}
+
+#[test]
+fn aliases_rename_model_classes_to_the_drive_classes() {
+    // The model's `road` read as the drive's `sidewalk`: sidewalk is predicted everywhere.
+    let mut options = EvalOptions::default();
+    options
+        .aliases
+        .insert("road".to_string(), "sidewalk".to_string());
+    let evaluation = evaluate_constant_model(&options, None).unwrap();
+    let segmentation = evaluation.segmentation.unwrap();
+    let counted = 3.0 * 4608.0 + 2.0 * 9216.0;
+    let sidewalk = 2.0 * 6912.0;
+    assert!((segmentation.iou["sidewalk"] - sidewalk / counted).abs() < 1e-12);
+    assert_eq!(segmentation.iou["road"], 0.0);
+}
+
+#[test]
+fn a_score_threshold_outside_zero_to_one_is_refused() {
+    let error = evaluate_constant_model(&EvalOptions::default(), Some(1.5)).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            EvalError::Setting {
+                setting: "score_threshold",
+                ..
+            }
+        ),
+        "{error}"
+    );
 }

@@ -52,6 +52,14 @@ pub struct Args {
     /// Ignore ground-truth boxes smaller than this many square pixels.
     #[arg(long, default_value_t = IgnoreRule::default().min_area)]
     min_area: f64,
+    /// Detection score threshold for every detection head instead of the manifest's. AP wants
+    /// the whole precision–recall curve: use a low one, such as 0.01.
+    #[arg(long)]
+    score_threshold: Option<f32>,
+    /// MODEL=DRIVE: read the model's class MODEL as the drive's class DRIVE (detection labels
+    /// and segmentation classes); repeat for several, e.g. --alias person=pedestrian.
+    #[arg(long = "alias", value_name = "MODEL=DRIVE")]
+    aliases: Vec<String>,
 }
 
 #[allow(clippy::print_stdout, clippy::print_stderr)]
@@ -66,7 +74,18 @@ pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()>
             }
         }
     }
+    let mut aliases = std::collections::BTreeMap::new();
+    for alias in &args.aliases {
+        let (model, drive) = alias
+            .split_once('=')
+            .filter(|(model, drive)| !model.is_empty() && !drive.is_empty())
+            .with_context(|| {
+                format!("--alias {alias}: expected MODEL=DRIVE, e.g. person=pedestrian")
+            })?;
+        aliases.insert(model.to_string(), drive.to_string());
+    }
     let options = EvalOptions {
+        aliases,
         limit: args.limit,
         pck_alpha: args.pck_alpha,
         ignore: IgnoreRule {
@@ -82,6 +101,7 @@ pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()>
         &targets,
         Optimization::All,
         drive.rig().len(),
+        args.score_threshold,
     )?;
     for model in &models {
         eprintln!(
@@ -139,15 +159,25 @@ fn table(evaluation: &Evaluation) -> String {
     )];
     if let Some(detection) = &evaluation.detection {
         lines.push(format!("detection.map50      {}", figure(detection.map50)));
+        let (mut other_classes, mut other_predictions) = (0, 0);
         for (class, counts) in &detection.classes {
-            let ap = detection.ap50.get(class).copied();
+            let Some(ap) = detection.ap50.get(class).copied() else {
+                other_classes += 1;
+                other_predictions += counts.predictions;
+                continue;
+            };
             lines.push(format!(
                 "  {class:<18} {}  (ground truth {}, ignored {}, predictions {}, true {})",
-                figure(ap),
+                figure(Some(ap)),
                 counts.ground_truth,
                 counts.ignored,
                 counts.predictions,
                 counts.true_positives
+            ));
+        }
+        if other_classes > 0 {
+            lines.push(format!(
+                "  ({other_predictions} predictions of {other_classes} classes without ground truth: see the JSON)"
             ));
         }
     }
