@@ -1,10 +1,13 @@
 //! `evaluate` end to end: a drive written with known ground truth, a model with constant
-//! outputs (tests/data/constant.onnx: class `road` and 10 m everywhere), metrics known from the
-//! ground truth alone. Needs ONNX Runtime, as every model test does.
+//! outputs (tests/data/constant.onnx: class `road` and 10 m everywhere, one pedestrian box at
+//! original pixels [16, 12, 32, 48] with score 0.9 and every keypoint at (32, 36)), metrics known
+//! from the ground truth alone. Needs ONNX Runtime, as every model test does.
 #![allow(clippy::unwrap_used)]
 
 use image::{GrayImage, ImageBuffer, ImageFormat, Luma, RgbImage};
-use panoptes_drive::{Annotations, Drive, DriveWriter, FrameInput};
+use panoptes_drive::{
+    Annotations, BoundingBox, Drive, DriveWriter, FrameInput, Keypoint, PersonKeypoints, Visibility,
+};
 use panoptes_eval::{
     check_ground_truth, evaluate, load_evaluation_models, EvalError, EvalOptions, Evaluation,
 };
@@ -48,6 +51,47 @@ fn ground_truth(camera: &str) -> (Vec<u8>, Vec<u8>) {
     )
 }
 
+/// Camera A: a pedestrian exactly where the model sees one, 10 keypoints on the prediction,
+/// 5 visible ones 12 px off (beyond 0.2 × the 57.7 px box diagonal) and 2 occluded.
+/// Camera B: a pedestrian elsewhere (missed; the prediction is a false positive), 17 visible
+/// keypoints.
+fn annotations(camera: &str) -> Annotations {
+    let (box_xywh, keypoints) = if camera == "A" {
+        let mut keypoints = [Keypoint {
+            x: 32.0,
+            y: 36.0,
+            visibility: Visibility::Visible,
+        }; 17];
+        for keypoint in &mut keypoints[10..15] {
+            keypoint.x += 12.0;
+        }
+        for keypoint in &mut keypoints[15..] {
+            keypoint.visibility = Visibility::Occluded;
+        }
+        ([16.0, 12.0, 32.0, 48.0], keypoints)
+    } else {
+        let keypoint = Keypoint {
+            x: 96.0,
+            y: 36.0,
+            visibility: Visibility::Visible,
+        };
+        ([80.0, 12.0, 32.0, 48.0], [keypoint; 17])
+    };
+    Annotations {
+        boxes: vec![BoundingBox {
+            class: "pedestrian".to_string(),
+            instance_id: 7,
+            occlusion: 0.0,
+            box_xywh,
+        }],
+        keypoints: vec![PersonKeypoints {
+            instance_id: 7,
+            keypoints,
+        }],
+        cuboids: Vec::new(),
+    }
+}
+
 fn write_drive(root: &Path) {
     let cameras = ["A", "B"]
         .map(|name| {
@@ -78,7 +122,7 @@ fn write_drive(root: &Path) {
                 &image
             };
             let frame = FrameInput::new(camera, 1_000_000 * (set + 1), bytes, "png")
-                .with_annotations(Annotations::default())
+                .with_annotations(annotations(camera))
                 .with_segmentation_png(&classes)
                 .with_depth_png(&depth);
             writer.add_frame(frame).unwrap();
@@ -117,7 +161,21 @@ fn constant_model_metrics_match_the_ground_truth_counts() {
     assert_eq!((evaluation.frame_sets, evaluation.cameras), (3, 5));
     assert_eq!(evaluation.errors, 1, "{:?}", evaluation.problems);
     assert_eq!(evaluation.problems[0].camera.as_deref(), Some("B"));
-    assert!(evaluation.detection.is_none() && evaluation.pose.is_none());
+
+    // One prediction per scored camera, all at 0.9: 3 hits on A, 2 false positives on B, 5
+    // pedestrians. Tied scores form one point: recall 3/5, precision 3/5 → AP 0.36.
+    let detection = evaluation.detection.as_ref().unwrap();
+    assert!((detection.ap50["pedestrian"] - 0.36).abs() < 1e-12);
+    assert_eq!(detection.map50, detection.ap50.get("pedestrian").copied());
+    assert_eq!(detection.classes["pedestrian"].true_positives, 3);
+    // PCK: A has 15 visible keypoints, 10 within the threshold; B's 17 are misses.
+    let pose = evaluation.pose.as_ref().unwrap();
+    assert_eq!((pose.people, pose.matched_people), (5, 3));
+    assert_eq!(
+        (pose.visible_keypoints, pose.correct_keypoints),
+        (3 * 15 + 2 * 17, 30)
+    );
+    assert!((pose.pck.unwrap() - 30.0 / 79.0).abs() < 1e-12);
 
     // Per camera A: 4608 counted pixels, 2304 road; per B: 9216 pixels, 2304 road.
     // Road is predicted everywhere: IoU = road pixels / counted pixels; car and sidewalk 0.
@@ -144,7 +202,8 @@ fn constant_model_metrics_match_the_ground_truth_counts() {
     let json = serde_json::to_value(&evaluation).unwrap();
     assert!(json["segmentation"]["miou"].is_f64());
     assert!(json["depth"]["abs_rel"].is_f64());
-    assert!(json["detection"].is_null());
+    assert!(json["detection"]["map50"].is_f64());
+    assert!(json["pose"]["pck"].is_f64());
 }
 
 fn evaluate_constant_model(
@@ -198,4 +257,14 @@ fn a_score_threshold_outside_zero_to_one_is_refused() {
         ),
         "{error}"
     );
+}
+
+#[test]
+fn a_score_threshold_above_the_predictions_removes_them() {
+    // The model's pedestrians score 0.9: at 0.95 none is left, at 0.5 all are.
+    let high = evaluate_constant_model(&EvalOptions::default(), Some(0.95)).unwrap();
+    assert_eq!(high.detection.unwrap().ap50["pedestrian"], 0.0);
+    assert_eq!(high.pose.unwrap().correct_keypoints, 0);
+    let low = evaluate_constant_model(&EvalOptions::default(), Some(0.5)).unwrap();
+    assert!((low.detection.unwrap().ap50["pedestrian"] - 0.36).abs() < 1e-12);
 }

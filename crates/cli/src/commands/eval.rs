@@ -128,7 +128,7 @@ pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()>
     let step = (total / 20).max(1);
     let mut progress = |progress: EvalProgress| match &bar {
         Some(bar) => bar.set_position(progress.done as u64),
-        None if progress.done % step == 0 || progress.done == progress.total => {
+        None if progress.done.is_multiple_of(step) || progress.done == progress.total => {
             eprintln!(
                 "panoptes eval: {}/{} frame sets",
                 progress.done, progress.total
