@@ -1,6 +1,7 @@
 //! The `panoptes` binary: surround-view camera perception from the command line.
 
 mod commands;
+mod progress;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;

@@ -1,8 +1,8 @@
 //! `panoptes replay DRIVE --model M.toml [--weights W.onnx] … --out DIR`.
 
+use crate::progress::ProgressDisplay;
 use anyhow::Context;
 use panoptes::{Drive, Pacing, Progress, ReplayOptions};
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -105,31 +105,9 @@ pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()>
             model.manifest.weights.display()
         );
     }
-    let total = args.limit.map_or(drive.frame_sets().len(), |limit| {
-        limit.min(drive.frame_sets().len())
-    });
-    let bar = std::io::stderr().is_terminal().then(|| {
-        let bar = indicatif::ProgressBar::new(total as u64);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{elapsed_precise} [{bar:40}] {pos}/{len} frame sets ({per_sec}, eta {eta})",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-            .progress_chars("=> "),
-        );
-        bar
-    });
-    let step = (total / 20).max(1);
-    let mut progress = |progress: Progress| match &bar {
-        Some(bar) => bar.set_position(progress.done as u64),
-        None if progress.done.is_multiple_of(step) || progress.done == progress.total => {
-            eprintln!(
-                "panoptes replay: {}/{} frame sets",
-                progress.done, progress.total
-            );
-        }
-        None => {}
-    };
+    let total = panoptes::FrameSource::new(&drive, args.limit, args.repeat).total();
+    let display = ProgressDisplay::new(total as u64, "panoptes replay", "frame sets");
+    let mut progress = |progress: Progress| display.update(progress.done as u64);
     let replay = if args.sequential {
         panoptes::replay_sequential
     } else {
@@ -137,9 +115,7 @@ pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()>
     };
     let report = replay(&drive, loaded, &options, &mut progress)
         .with_context(|| format!("replay of {} failed", args.drive.display()))?;
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
+    display.finish();
     let total_latency = report
         .latency_ms
         .get("total")
