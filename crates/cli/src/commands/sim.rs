@@ -1,10 +1,11 @@
 //! `panoptes sim OUT --rig nuscenes6|fisheye4 --frames N --seed S [--size WxH]`: renders a
 //! synthetic drive with exact ground truth. The same arguments always give the same bytes.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use anyhow::Context;
+
+use crate::progress::ProgressDisplay;
 use panoptes::{parse_size, write_drive, RigPreset, SimConfig, Simulator};
 
 #[derive(Debug, clap::Args)]
@@ -36,26 +37,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     let simulator = Simulator::new(config)?;
     let cameras = simulator.rig().len();
-    let bar = std::io::stderr().is_terminal().then(|| {
-        let bar = indicatif::ProgressBar::new(args.frames);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{elapsed_precise} [{bar:40}] {pos}/{len} frame sets ({per_sec}, eta {eta})",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-            .progress_chars("=> "),
-        );
-        bar
-    });
     let frames = args.frames;
-    let root = write_drive(&simulator, &args.out, frames, |done| match &bar {
-        Some(bar) => bar.set_position(done),
-        None => eprintln!("panoptes sim: frame set {done}/{frames}"),
-    })
-    .with_context(|| format!("cannot write the simulated drive to {}", args.out.display()))?;
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
+    let display = ProgressDisplay::new(frames, "panoptes sim", "frame sets");
+    let root = write_drive(&simulator, &args.out, frames, |done| display.update(done))
+        .with_context(|| format!("cannot write the simulated drive to {}", args.out.display()))?;
+    display.finish();
     println!(
         "wrote {} frame sets × {cameras} cameras ({} {}×{}, seed {}) to {}",
         frames,
