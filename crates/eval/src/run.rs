@@ -325,7 +325,11 @@ fn score_frame_set(
             }
             scored
         })
-        .reduce(ScoredFrameSet::default, |mut left, right| {
+        // Collected in camera order and merged in that order, so float sums are the same on
+        // every run (a parallel reduce's tree depends on scheduling).
+        .collect::<Vec<_>>()
+        .into_iter()
+        .fold(ScoredFrameSet::default(), |mut left, right| {
             left.tally.merge(right.tally);
             left.cameras += right.cameras;
             left.problems.extend(right.problems);
