@@ -24,6 +24,7 @@ mod detection;
 mod error;
 mod models;
 mod pose;
+mod report;
 mod run;
 mod segmentation;
 
@@ -36,5 +37,6 @@ pub use detection::{
 pub use error::{EvalError, Result};
 pub use models::load_evaluation_models;
 pub use pose::{PoseMetrics, PoseTally, DEFAULT_PCK_ALPHA};
-pub use run::{check_ground_truth, evaluate, EvalOptions, EvalProblem, EvalProgress, Evaluation};
+pub use report::{EvalProblem, Evaluation};
+pub use run::{check_ground_truth, evaluate, EvalOptions, EvalProgress};
 pub use segmentation::{ClassMapping, ConfusionMatrix, SegmentationMetrics, VOID_CLASS};

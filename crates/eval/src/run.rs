@@ -1,22 +1,18 @@
 //! Running models over a drive and scoring every camera frame against its ground truth.
 
 use crate::camera::{CameraPrediction, CameraTruth, Tally, TaskSettings};
-use crate::depth::DepthMetrics;
-use crate::detection::{DetectionMetrics, IgnoreRule};
+use crate::detection::IgnoreRule;
 use crate::error::{EvalError, Result};
-use crate::pose::{PoseMetrics, DEFAULT_PCK_ALPHA};
-use crate::segmentation::{ClassMapping, SegmentationMetrics};
+use crate::pose::DEFAULT_PCK_ALPHA;
+use crate::report::{Evaluation, Ledger};
+use crate::segmentation::ClassMapping;
 use panoptes_drive::{CameraFrame, Drive, FrameSet};
 use panoptes_heads::{Detection, HeadConfig};
 use panoptes_pipeline::stages::{self, Decoded, PendingImage};
-use panoptes_pipeline::{model_reports, CameraPerception, LoadedModel, ModelReport};
+use panoptes_pipeline::{model_reports, CameraPerception, LoadedModel};
 use rayon::prelude::*;
-use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
-
-/// Most per-frame problems listed in the report (all are counted).
-const LISTED_PROBLEMS: usize = 100;
 
 /// How to evaluate.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,44 +47,6 @@ pub struct EvalProgress {
     pub done: usize,
     /// Frame sets to score in all.
     pub total: usize,
-}
-
-/// A camera frame that could not be scored.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct EvalProblem {
-    /// Frame-set index.
-    pub frame: usize,
-    /// The camera, when one camera is concerned.
-    pub camera: Option<String>,
-    /// What went wrong.
-    pub message: String,
-}
-
-/// The report: `panoptes eval --json` writes it as is.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Evaluation {
-    /// The drive directory.
-    pub drive: String,
-    /// The models evaluated together.
-    pub models: Vec<ModelReport>,
-    /// Frame sets scored.
-    pub frame_sets: usize,
-    /// Camera frames scored.
-    pub cameras: usize,
-    /// Detection AP; null when no model has a detection head.
-    pub detection: Option<DetectionMetrics>,
-    /// Segmentation IoU; null when no model has a segmentation head.
-    pub segmentation: Option<SegmentationMetrics>,
-    /// Depth errors; null when no model has a depth head.
-    pub depth: Option<DepthMetrics>,
-    /// Keypoint PCK; null when no detection head predicts keypoints.
-    pub pose: Option<PoseMetrics>,
-    /// Camera frames or frame sets that could not be scored.
-    pub errors: usize,
-    /// The first of them.
-    pub problems: Vec<EvalProblem>,
-    /// Seconds for the whole evaluation.
-    pub wall_seconds: f64,
 }
 
 /// Fails with [`EvalError::NoGroundTruth`] unless some frame among the first `limit` frame sets
@@ -247,27 +205,6 @@ pub fn evaluate(
         problems: ledger.problems,
         wall_seconds: started.elapsed().as_secs_f64(),
     })
-}
-
-#[derive(Debug, Default)]
-struct Ledger {
-    frame_sets: usize,
-    cameras: usize,
-    errors: usize,
-    problems: Vec<EvalProblem>,
-}
-
-impl Ledger {
-    fn problem(&mut self, frame: usize, camera: Option<String>, message: String) {
-        self.errors += 1;
-        if self.problems.len() < LISTED_PROBLEMS {
-            self.problems.push(EvalProblem {
-                frame,
-                camera,
-                message,
-            });
-        }
-    }
 }
 
 /// Each camera's ground truth, in frame-set order; `None` for cameras without any.
