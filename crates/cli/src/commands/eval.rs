@@ -1,10 +1,10 @@
 //! `panoptes eval DRIVE --model M.toml [--weights W.onnx] … --json FILE`.
 
+use crate::progress::ProgressDisplay;
 use anyhow::Context;
 use panoptes::{
     Drive, EvalOptions, EvalProgress, Evaluation, ExecutionTarget, IgnoreRule, Optimization,
 };
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 /// Evaluate models against a drive's ground truth: detection AP@0.5 per class and mAP,
@@ -114,33 +114,11 @@ pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()>
     let total = args.limit.map_or(drive.frame_sets().len(), |limit| {
         limit.min(drive.frame_sets().len())
     });
-    let bar = std::io::stderr().is_terminal().then(|| {
-        let bar = indicatif::ProgressBar::new(total as u64);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{elapsed_precise} [{bar:40}] {pos}/{len} frame sets ({per_sec}, eta {eta})",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-            .progress_chars("=> "),
-        );
-        bar
-    });
-    let step = (total / 20).max(1);
-    let mut progress = |progress: EvalProgress| match &bar {
-        Some(bar) => bar.set_position(progress.done as u64),
-        None if progress.done.is_multiple_of(step) || progress.done == progress.total => {
-            eprintln!(
-                "panoptes eval: {}/{} frame sets",
-                progress.done, progress.total
-            );
-        }
-        None => {}
-    };
+    let display = ProgressDisplay::new(total as u64, "panoptes eval", "frame sets");
+    let mut progress = |progress: EvalProgress| display.update(progress.done as u64);
     let evaluation = panoptes::evaluate(&drive, models, &options, &mut progress)
         .with_context(|| format!("evaluation of {} failed", args.drive.display()))?;
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
+    display.finish();
     if let Some(path) = &args.json {
         let text = serde_json::to_string_pretty(&evaluation)?;
         std::fs::write(path, text + "\n")
