@@ -152,26 +152,8 @@ impl DetectionClass {
     }
 }
 
-/// The 17 COCO keypoint names, in COCO order.
-pub const COCO_KEYPOINTS: [&str; 17] = [
-    "nose",
-    "left_eye",
-    "right_eye",
-    "left_ear",
-    "right_ear",
-    "left_shoulder",
-    "right_shoulder",
-    "left_elbow",
-    "right_elbow",
-    "left_wrist",
-    "right_wrist",
-    "left_hip",
-    "right_hip",
-    "left_knee",
-    "right_knee",
-    "left_ankle",
-    "right_ankle",
-];
+/// The 17 COCO keypoint names, in COCO order: the drive format's own list.
+pub use panoptes_drive::COCO_KEYPOINTS;
 
 #[cfg(test)]
 mod tests {
