@@ -1,7 +1,6 @@
 //! `panoptes bench`: latency per stage and per frame set, model by model, and the replay's
 //! throughput against inference alone.
 
-use super::models::{execution_targets, parse_optimization};
 use anyhow::Context;
 use panoptes::{Drive, Pacing, ReplayOptions, StageBenchmark};
 use std::path::PathBuf;
@@ -20,21 +19,8 @@ use std::sync::Arc;
 pub struct Args {
     /// Drive directory or nuScenes dataroot.
     drive: PathBuf,
-    /// Model manifest (.toml); repeat for several models (each is measured, then all together).
-    #[arg(long = "model", required = true)]
-    models: Vec<PathBuf>,
-    /// Weights (.onnx) for the --model just before it.
-    #[arg(long = "weights")]
-    weights: Vec<PathBuf>,
-    /// Execution provider or fallback list: cpu, cuda[:N], tensorrt[:N].
-    #[arg(long, default_value = "cpu")]
-    provider: String,
-    /// Threads inside each operator on the CPU provider [default: all cores].
-    #[arg(long)]
-    threads: Option<usize>,
-    /// Graph optimisation: disabled, basic, extended, layout, all.
-    #[arg(long, default_value = "all")]
-    optimization: String,
+    #[command(flatten)]
+    model: super::models::ModelArgs,
     /// Timed repetitions per stage.
     #[arg(long, default_value_t = 20)]
     iterations: usize,
@@ -52,10 +38,9 @@ pub struct Args {
 #[allow(clippy::print_stdout, clippy::print_stderr)]
 pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()> {
     anyhow::ensure!(args.iterations > 0, "--iterations must be at least 1");
-    let requests =
-        super::models::pair_weights(&args.models, &args.weights, matches, "models", "weights")?;
-    let targets = execution_targets(&args.provider, args.threads)?;
-    let optimization = parse_optimization(&args.optimization)?;
+    let requests = args.model.requests(matches)?;
+    let targets = args.model.targets()?;
+    let optimization = args.model.optimization()?;
     let drive = Drive::open(&args.drive)?;
     let frame_set = drive
         .frame_sets()

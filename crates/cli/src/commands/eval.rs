@@ -2,9 +2,7 @@
 
 use crate::progress::ProgressDisplay;
 use anyhow::Context;
-use panoptes::{
-    Drive, EvalOptions, EvalProgress, Evaluation, ExecutionTarget, IgnoreRule, Optimization,
-};
+use panoptes::{Drive, EvalOptions, EvalProgress, Evaluation, IgnoreRule};
 use std::path::PathBuf;
 
 /// Evaluate models against a drive's ground truth: detection AP@0.5 per class and mAP,
@@ -25,21 +23,11 @@ use std::path::PathBuf;
 pub struct Args {
     /// Drive directory with ground truth (for example written by `panoptes sim`).
     drive: PathBuf,
-    /// Model manifest (.toml); repeat for several models evaluated together.
-    #[arg(long = "model", required = true)]
-    models: Vec<PathBuf>,
-    /// Weights (.onnx) for the --model just before it, instead of its manifest's `weights`.
-    #[arg(long = "weights")]
-    weights: Vec<PathBuf>,
+    #[command(flatten)]
+    model: super::models::ModelArgs,
     /// Write the metrics as JSON to this file.
     #[arg(long)]
     json: Option<PathBuf>,
-    /// Execution provider, or a comma-separated fallback list: cpu, cuda[:N], tensorrt[:N].
-    #[arg(long, default_value = "cpu")]
-    provider: String,
-    /// Threads inside each operator on the CPU provider [default: all cores].
-    #[arg(long)]
-    threads: Option<usize>,
     /// Evaluate only the first N frame sets.
     #[arg(long)]
     limit: Option<usize>,
@@ -64,16 +52,8 @@ pub struct Args {
 
 #[allow(clippy::print_stdout, clippy::print_stderr)]
 pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()> {
-    let requests =
-        super::models::pair_weights(&args.models, &args.weights, matches, "models", "weights")?;
-    let mut targets = ExecutionTarget::parse_list(&args.provider)?;
-    if let Some(threads) = args.threads {
-        for target in &mut targets {
-            if let ExecutionTarget::Cpu(options) = target {
-                options.intra_threads = Some(threads);
-            }
-        }
-    }
+    let requests = args.model.requests(matches)?;
+    let targets = args.model.targets()?;
     let mut aliases = std::collections::BTreeMap::new();
     for alias in &args.aliases {
         let (model, drive) = alias
@@ -99,7 +79,7 @@ pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()>
     let models = panoptes::load_evaluation_models(
         &requests,
         &targets,
-        Optimization::All,
+        args.model.optimization()?,
         drive.rig().len(),
         args.score_threshold,
     )?;

@@ -1,81 +1,105 @@
-//! Model arguments shared by the commands that run models.
+//! Model arguments shared by the commands that run models (replay, eval, bench).
 
 use anyhow::Context;
 use panoptes::{ExecutionTarget, ModelRequest, Optimization};
 use std::path::PathBuf;
 
-/// Pairs each `--weights` with the `--model` given just before it on the command line.
-/// `models_id` and `weights_id` are the clap argument ids of the two lists.
-pub fn pair_weights(
-    models: &[PathBuf],
-    weights: &[PathBuf],
-    matches: Option<&clap::ArgMatches>,
-    models_id: &str,
-    weights_id: &str,
-) -> anyhow::Result<Vec<ModelRequest>> {
-    let mut requests: Vec<ModelRequest> = models
-        .iter()
-        .map(|manifest| ModelRequest {
-            manifest: manifest.clone(),
-            weights: None,
-        })
-        .collect();
-    if weights.is_empty() {
-        return Ok(requests);
-    }
-    let indices = |name: &str| -> Vec<usize> {
-        matches
-            .and_then(|matches| matches.indices_of(name))
-            .map(Iterator::collect)
-            .unwrap_or_default()
-    };
-    let model_positions = indices(models_id);
-    let weight_positions = indices(weights_id);
-    anyhow::ensure!(
-        weight_positions.len() == weights.len(),
-        "cannot tell which --model each --weights belongs to"
-    );
-    for (weights, position) in weights.iter().zip(weight_positions) {
-        let owner = model_positions
-            .iter()
-            .rposition(|&model| model < position)
-            .with_context(|| format!("--weights {} comes before any --model: put it after the manifest it belongs to", weights.display()))?;
-        anyhow::ensure!(
-            requests[owner].weights.is_none(),
-            "two --weights follow --model {}",
-            requests[owner].manifest.display()
-        );
-        requests[owner].weights = Some(weights.clone());
-    }
-    Ok(requests)
+/// `--model`, `--weights`, `--provider`, `--threads`, `--optimization`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ModelArgs {
+    /// Model manifest (.toml); repeat for several models, one engine each.
+    #[arg(long = "model", required = true)]
+    pub models: Vec<PathBuf>,
+    /// Weights (.onnx) for the --model just before it, instead of its manifest's `weights`.
+    #[arg(long = "weights")]
+    pub weights: Vec<PathBuf>,
+    /// Execution provider, or a comma-separated fallback list: cpu, cuda[:N], tensorrt[:N].
+    /// A GPU provider that cannot be used is an error unless a fallback follows it.
+    #[arg(long, default_value = "cpu")]
+    pub provider: String,
+    /// Threads inside each operator on the CPU provider [default: all cores].
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Graph optimisation: disabled, basic, extended, layout, all.
+    #[arg(long, default_value = "all")]
+    pub optimization: String,
 }
 
-/// `--provider` and `--threads` as execution targets.
-pub fn execution_targets(
-    provider: &str,
-    threads: Option<usize>,
-) -> anyhow::Result<Vec<ExecutionTarget>> {
-    let mut targets = ExecutionTarget::parse_list(provider)?;
-    if let Some(threads) = threads {
-        anyhow::ensure!(threads > 0, "--threads must be at least 1");
-        for target in &mut targets {
-            if let ExecutionTarget::Cpu(options) = target {
-                options.intra_threads = Some(threads);
+impl ModelArgs {
+    /// One request per `--model`, each `--weights` paired with the `--model` just before it on
+    /// the command line (`matches` are the subcommand's, for argument positions).
+    pub fn requests(
+        &self,
+        matches: Option<&clap::ArgMatches>,
+    ) -> anyhow::Result<Vec<ModelRequest>> {
+        let mut requests: Vec<ModelRequest> = self
+            .models
+            .iter()
+            .map(|manifest| ModelRequest {
+                manifest: manifest.clone(),
+                weights: None,
+            })
+            .collect();
+        if self.weights.is_empty() {
+            return Ok(requests);
+        }
+        let indices = |name: &str| -> Vec<usize> {
+            matches
+                .and_then(|matches| matches.indices_of(name))
+                .map(Iterator::collect)
+                .unwrap_or_default()
+        };
+        let model_positions = indices("models");
+        let weight_positions = indices("weights");
+        anyhow::ensure!(
+            weight_positions.len() == self.weights.len(),
+            "cannot tell which --model each --weights belongs to"
+        );
+        for (weights, position) in self.weights.iter().zip(weight_positions) {
+            let owner = model_positions
+                .iter()
+                .rposition(|&model| model < position)
+                .with_context(|| {
+                    format!(
+                        "--weights {} comes before any --model: put it after the manifest it belongs to",
+                        weights.display()
+                    )
+                })?;
+            anyhow::ensure!(
+                requests[owner].weights.is_none(),
+                "two --weights follow --model {}",
+                requests[owner].manifest.display()
+            );
+            requests[owner].weights = Some(weights.clone());
+        }
+        Ok(requests)
+    }
+
+    /// `--provider` and `--threads` as execution targets in priority order.
+    pub fn targets(&self) -> anyhow::Result<Vec<ExecutionTarget>> {
+        let mut targets = ExecutionTarget::parse_list(&self.provider)?;
+        if let Some(threads) = self.threads {
+            anyhow::ensure!(threads > 0, "--threads must be at least 1");
+            for target in &mut targets {
+                if let ExecutionTarget::Cpu(options) = target {
+                    options.intra_threads = Some(threads);
+                }
             }
         }
+        Ok(targets)
     }
-    Ok(targets)
-}
 
-pub fn parse_optimization(text: &str) -> anyhow::Result<Optimization> {
-    Ok(match text {
-        "disabled" => Optimization::Disabled,
-        "basic" => Optimization::Basic,
-        "extended" => Optimization::Extended,
-        "layout" => Optimization::Layout,
-        "all" => Optimization::All,
-        other => anyhow::bail!(
-            "--optimization {other}: expected disabled, basic, extended, layout or all"
-        ),
-    })
+    /// `--optimization` as a level.
+    pub fn optimization(&self) -> anyhow::Result<Optimization> {
+        Ok(match self.optimization.as_str() {
+            "disabled" => Optimization::Disabled,
+            "basic" => Optimization::Basic,
+            "extended" => Optimization::Extended,
+            "layout" => Optimization::Layout,
+            "all" => Optimization::All,
+            other => anyhow::bail!(
+                "--optimization {other}: expected disabled, basic, extended, layout or all"
+            ),
+        })
+    }
 }

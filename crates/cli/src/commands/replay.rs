@@ -27,25 +27,11 @@ use std::sync::Arc;
 pub struct Args {
     /// Drive directory (with rig.json) or nuScenes dataroot (with v1.0-*/ tables).
     drive: PathBuf,
-    /// Model manifest (.toml); repeat for several models.
-    #[arg(long = "model", required = true)]
-    models: Vec<PathBuf>,
-    /// Weights (.onnx) for the --model just before it, instead of its manifest's `weights`.
-    #[arg(long = "weights")]
-    weights: Vec<PathBuf>,
+    #[command(flatten)]
+    model: super::models::ModelArgs,
     /// Output directory (created; perception.jsonl is replaced).
     #[arg(long)]
     out: PathBuf,
-    /// Execution provider, or a comma-separated fallback list: cpu, cuda[:N], tensorrt[:N].
-    /// A GPU provider that cannot be used is an error unless a fallback follows it.
-    #[arg(long, default_value = "cpu")]
-    provider: String,
-    /// Threads inside each operator on the CPU provider [default: all cores].
-    #[arg(long)]
-    threads: Option<usize>,
-    /// Graph optimisation: disabled, basic, extended, layout, all.
-    #[arg(long, default_value = "all")]
-    optimization: String,
     /// Replay only the first N frame sets.
     #[arg(long)]
     limit: Option<usize>,
@@ -72,9 +58,8 @@ pub struct Args {
 
 #[allow(clippy::print_stdout, clippy::print_stderr)]
 pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()> {
-    let models =
-        super::models::pair_weights(&args.models, &args.weights, matches, "models", "weights")?;
-    let targets = super::models::execution_targets(&args.provider, args.threads)?;
+    let models = args.model.requests(matches)?;
+    let targets = args.model.targets()?;
     let drive = Drive::open(&args.drive)?;
     let stop = Arc::new(AtomicBool::new(false));
     let handler_stop = Arc::clone(&stop);
@@ -83,7 +68,7 @@ pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()>
     let options = ReplayOptions {
         models,
         targets,
-        optimization: super::models::parse_optimization(&args.optimization)?,
+        optimization: args.model.optimization()?,
         out: args.out.clone(),
         limit: args.limit,
         repeat: args.repeat,
