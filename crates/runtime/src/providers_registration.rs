@@ -25,6 +25,11 @@ pub(crate) fn register(
                     .with_inter_threads(threads)
                     .map_err(|e| text(e.into()))?;
             }
+            if !options.spinning {
+                builder = builder
+                    .with_config_entry("session.intra_op.allow_spinning", "0")
+                    .map_err(|e| text(e.into()))?;
+            }
             builder
                 .with_execution_providers([ort::ep::CPU::default().build().error_on_failure()])
                 .map_err(|e| text(e.into()))

@@ -23,6 +23,10 @@ pub struct ModelArgs {
     /// Graph optimisation: disabled, basic, extended, layout, all.
     #[arg(long, default_value = "all")]
     pub optimization: String,
+    /// Let ONNX Runtime's idle CPU threads spin-wait: a little less latency for inference
+    /// alone, but cores burnt that overlapping pipeline stages need.
+    #[arg(long)]
+    pub spin: bool,
 }
 
 impl ModelArgs {
@@ -78,12 +82,11 @@ impl ModelArgs {
     /// `--provider` and `--threads` as execution targets in priority order.
     pub fn targets(&self) -> anyhow::Result<Vec<ExecutionTarget>> {
         let mut targets = ExecutionTarget::parse_list(&self.provider)?;
-        if let Some(threads) = self.threads {
-            anyhow::ensure!(threads > 0, "--threads must be at least 1");
-            for target in &mut targets {
-                if let ExecutionTarget::Cpu(options) = target {
-                    options.intra_threads = Some(threads);
-                }
+        anyhow::ensure!(self.threads != Some(0), "--threads must be at least 1");
+        for target in &mut targets {
+            if let ExecutionTarget::Cpu(options) = target {
+                options.intra_threads = self.threads;
+                options.spinning = self.spin;
             }
         }
         Ok(targets)
