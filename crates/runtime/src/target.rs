@@ -4,7 +4,7 @@ use crate::error::{Result, RuntimeError};
 use std::path::PathBuf;
 
 /// Options of the CPU execution provider.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct CpuOptions {
     /// Threads inside one operator; `None` lets ONNX Runtime use every core.
     pub intra_threads: Option<usize>,
@@ -13,16 +13,6 @@ pub struct CpuOptions {
     /// Let idle operator threads spin-wait for work. Spinning shaves latency off inference
     /// alone but burns cores that the other pipeline stages need; off by default.
     pub spinning: bool,
-}
-
-impl Default for CpuOptions {
-    fn default() -> Self {
-        Self {
-            intra_threads: None,
-            inter_threads: None,
-            spinning: false,
-        }
-    }
 }
 
 /// Options of the CUDA execution provider.
