@@ -47,7 +47,7 @@ fn cuda(builder: SessionBuilder, device: u32) -> Result<SessionBuilder, String> 
             .with_device_id(device)
             .build()
             .error_on_failure()])
-        .map_err(|error| ort::Error::from(error).to_string())
+        .map_err(|error| error.to_string())
 }
 
 #[cfg(not(feature = "cuda"))]
@@ -92,7 +92,7 @@ fn tensorrt(
     }
     builder
         .with_execution_providers([provider.build().error_on_failure()])
-        .map_err(|error| ort::Error::from(error).to_string())
+        .map_err(|error| error.to_string())
 }
 
 #[cfg(not(feature = "tensorrt"))]
