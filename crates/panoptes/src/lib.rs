@@ -17,10 +17,11 @@ pub use panoptes_heads::{
     COCO_KEYPOINT_NAMES, COCO_SKELETON,
 };
 pub use panoptes_pipeline::{
-    benchmark_stages, input_layout, load_models, StageBenchmark, model_reports, replay_concurrent, replay_sequential,
-    CameraPerception, FramePerception, FrameProblem, FrameSource, Latency, LoadedModel,
-    MemoryReport, ModelReport, ModelRequest, OutputDirectory, Pacing, PipelineError, Progress,
-    ReplayOptions, Report, StageTimes, DROP_BEHIND, PERCEPTION_FILE, REPORT_FILE,
+    benchmark_stages, input_layout, load_models, model_reports, replay_concurrent,
+    replay_sequential, CameraPerception, FramePerception, FrameProblem, FrameSource, Latency,
+    LoadedModel, MemoryReport, ModelReport, ModelRequest, OutputDirectory, Pacing, PipelineError,
+    Progress, ReplayOptions, Report, StageBenchmark, StageTimes, DROP_BEHIND, PERCEPTION_FILE,
+    REPORT_FILE,
 };
 pub use panoptes_preprocess::{
     ColorOrder, ImageSource, InputLayout, PixelTransform, PreprocessError, Preprocessor, ResizeMode,
