@@ -16,12 +16,13 @@ pub use panoptes_heads::{
     ClassMap, Decoder, DepthMap, Detection, HeadConfig, HeadsError, ModelToImage,
     COCO_KEYPOINT_NAMES, COCO_SKELETON,
 };
+pub use panoptes_pipeline::stages::{Decoded, PendingImage};
 pub use panoptes_pipeline::{
     benchmark_stages, input_layout, load_models, model_reports, replay_concurrent,
     replay_sequential, CameraPerception, FramePerception, FrameProblem, FrameSource, Latency,
-    LoadedModel, MemoryReport, ModelReport, ModelRequest, OutputDirectory, Pacing, PipelineError,
-    Progress, ReplayOptions, Report, StageBenchmark, StageTimes, DROP_BEHIND, PERCEPTION_FILE,
-    REPORT_FILE,
+    LivePipeline, LoadedModel, MemoryReport, ModelReport, ModelRequest, OutputDirectory, Pacing,
+    PipelineError, Progress, PushOutcome, ReplayOptions, Report, StageBenchmark, StageResult,
+    StageTimes, DROP_BEHIND, PERCEPTION_FILE, REPORT_FILE,
 };
 pub use panoptes_preprocess::{
     ColorOrder, ImageSource, InputLayout, PixelTransform, PreprocessError, Preprocessor, ResizeMode,

@@ -156,3 +156,54 @@ fn real_time_replay_faster_than_the_model_drops_and_counts() {
         "the newest frame set is never the one dropped: {order:?}"
     );
 }
+
+#[test]
+fn a_live_pipeline_fed_by_the_caller_never_loses_a_frame_set_silently() {
+    let folder = tempfile::tempdir().unwrap();
+    let Some(drive_root) = write_drive(&folder.path().join("drive")) else {
+        return;
+    };
+    let drive = Drive::open(&drive_root).unwrap();
+    let options = options(folder.path(), Pacing::Offline).unwrap();
+    let models = panoptes::load_models(&options, drive.rig().len()).unwrap();
+    let pipeline = panoptes::LivePipeline::start(models, 1);
+    let mut dropped = Vec::new();
+    for frame_set in drive.frame_sets() {
+        match pipeline.push(frame_set.clone()) {
+            panoptes::PushOutcome::DroppedOldest(index) => dropped.push(index),
+            panoptes::PushOutcome::Queued => {}
+            panoptes::PushOutcome::Closed => panic!("closed while running"),
+        }
+    }
+    assert_eq!(pipeline.dropped(), dropped.len());
+    let results = pipeline.finish();
+    let mut frames: Vec<usize> = results
+        .iter()
+        .map(|result| match result {
+            Ok(decoded) => decoded.record.frame,
+            Err(failed) => failed.0.index,
+        })
+        .collect();
+    assert!(
+        frames.windows(2).all(|pair| pair[0] < pair[1]),
+        "in push order: {frames:?}"
+    );
+    assert!(
+        frames.contains(&(FRAME_SETS as usize - 1)),
+        "the newest is never dropped"
+    );
+    frames.extend(&dropped);
+    frames.sort_unstable();
+    assert_eq!(
+        frames,
+        (0..FRAME_SETS as usize).collect::<Vec<_>>(),
+        "each set delivered or counted as dropped"
+    );
+    let broken = results
+        .iter()
+        .flatten()
+        .find(|decoded| decoded.record.frame as u64 == BROKEN_FRAME);
+    if let Some(broken) = broken {
+        assert!(broken.record.cameras["CAM_BACK"].missing.is_some());
+    }
+}

@@ -32,7 +32,7 @@ pub enum Pacing {
 pub const DROP_BEHIND: &str = "model behind: oldest waiting frame set dropped";
 
 /// A frame set that failed in a stage, to be written with every camera marked.
-type Failed = Box<(FrameSet, String)>;
+pub type Failed = Box<(FrameSet, String)>;
 
 /// Replays with overlapping stages. Offline results are identical to [`crate::replay_sequential`].
 pub fn replay_concurrent(
@@ -42,54 +42,20 @@ pub fn replay_concurrent(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Report> {
     let reports = model_reports(&models);
-    let (mut preprocessors, mut engines, mut decoders, names) = stages::split(models);
+    let (preprocessors, engines, decoders, names) = stages::split(models);
     let mut output = OutputDirectory::create(&options.out)?;
     let source = FrameSource::new(drive, options.limit, options.repeat);
     let total = source.total();
     let depth = options.queue.max(1);
     let mut ledger = RunLedger::new(drive, options);
     let (source_tx, source_rx) = bounded::<(FrameSet, Instant)>(depth);
-    let (prepared_tx, prepared_rx) = bounded(1);
-    let (inferred_tx, inferred_rx) = bounded::<std::result::Result<stages::Inferred, Failed>>(1);
-    let (decoded_tx, decoded_rx) = bounded::<std::result::Result<Decoded, Failed>>(2);
     let (drop_tx, drop_rx) = crossbeam_channel::unbounded::<usize>();
     let stop = &options.stop;
     let pacing = options.pacing;
+    let drain = source_rx.clone();
+    let (decoded_rx, workers) = spawn_stages(source_rx, preprocessors, engines, decoders, names);
     let outcome = std::thread::scope(|scope| -> Result<bool> {
-        let drain = source_rx.clone();
         scope.spawn(move || feed(source, pacing, stop, &source_tx, &drain, &drop_tx));
-        scope.spawn(move || {
-            for (frame_set, entered) in source_rx {
-                if prepared_tx
-                    .send(stages::prepare(frame_set, &mut preprocessors, entered))
-                    .is_err()
-                {
-                    break;
-                }
-            }
-        });
-        scope.spawn(move || {
-            for prepared in prepared_rx {
-                let frame_set = prepared.frame_set.clone();
-                let inferred = stages::infer(prepared, &mut engines)
-                    .map_err(|error| Box::new((frame_set, error.to_string())));
-                if inferred_tx.send(inferred).is_err() {
-                    break;
-                }
-            }
-        });
-        scope.spawn(move || {
-            for inferred in inferred_rx {
-                let decoded = inferred.and_then(|inferred| {
-                    let frame_set = inferred.frame_set.clone();
-                    stages::decode(inferred, &mut decoders, &names)
-                        .map_err(|error| Box::new((frame_set, error.to_string())))
-                });
-                if decoded_tx.send(decoded).is_err() {
-                    break;
-                }
-            }
-        });
         let result = sink(
             &decoded_rx,
             &drop_rx,
@@ -99,12 +65,16 @@ pub fn replay_concurrent(
             progress,
         );
         if result.is_err() {
-            // Unblock the stages: they end as their channels close.
+            // Stop the source; the stages end as their channels close.
             stop.store(true, Ordering::Relaxed);
-            drop(decoded_rx);
         }
         result
     });
+    drop(decoded_rx);
+    for worker in workers {
+        // A stage thread only ends by its channels closing; a panic there is a bug.
+        let _ = worker.join();
+    }
     let written_all = outcome?;
     for _ in drop_rx.try_iter() {
         *ledger.drops.entry(DROP_BEHIND.to_string()).or_default() += 1;
@@ -117,6 +87,57 @@ pub fn replay_concurrent(
     let report = ledger.report(drive, &reports, &mode, interrupted);
     output.finish(&report)?;
     Ok(report)
+}
+
+/// A frame set's results, or the frame set and why its models failed.
+pub type StageResult = std::result::Result<Decoded, Failed>;
+
+/// Starts the pre-processing, inference and decoding threads, fed by `input`; results come out
+/// of the returned channel in input order. The threads end when `input` closes (after finishing
+/// what is in flight) or when the result receiver is dropped.
+pub(crate) fn spawn_stages(
+    input: Receiver<(FrameSet, Instant)>,
+    mut preprocessors: Vec<panoptes_preprocess::Preprocessor>,
+    mut engines: Vec<panoptes_runtime::Engine>,
+    mut decoders: Vec<panoptes_heads::Decoder>,
+    names: Vec<String>,
+) -> (Receiver<StageResult>, Vec<std::thread::JoinHandle<()>>) {
+    let (prepared_tx, prepared_rx) = bounded(1);
+    let (inferred_tx, inferred_rx) = bounded::<std::result::Result<stages::Inferred, Failed>>(1);
+    let (decoded_tx, decoded_rx) = bounded::<StageResult>(2);
+    let preprocess = std::thread::spawn(move || {
+        for (frame_set, entered) in input {
+            if prepared_tx
+                .send(stages::prepare(frame_set, &mut preprocessors, entered))
+                .is_err()
+            {
+                break;
+            }
+        }
+    });
+    let inference = std::thread::spawn(move || {
+        for prepared in prepared_rx {
+            let frame_set = prepared.frame_set.clone();
+            let inferred = stages::infer(prepared, &mut engines)
+                .map_err(|error| Box::new((frame_set, error.to_string())));
+            if inferred_tx.send(inferred).is_err() {
+                break;
+            }
+        }
+    });
+    let decode = std::thread::spawn(move || {
+        for inferred in inferred_rx {
+            let decoded = inferred.and_then(|inferred| {
+                let frame_set = inferred.frame_set.clone();
+                stages::decode(inferred, &mut decoders, &names)
+                    .map_err(|error| Box::new((frame_set, error.to_string())))
+            });
+            if decoded_tx.send(decoded).is_err() {
+                break;
+            }
+        }
+    });
+    (decoded_rx, vec![preprocess, inference, decode])
 }
 
 /// Writes results as they come, in order. Returns whether the source ran to its end.

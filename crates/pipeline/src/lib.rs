@@ -8,6 +8,7 @@
 mod bench;
 mod concurrent;
 mod error;
+mod live;
 mod memory;
 mod model;
 mod overlay;
@@ -19,8 +20,9 @@ mod source;
 pub mod stages;
 
 pub use bench::{benchmark_stages, StageBenchmark};
-pub use concurrent::{replay_concurrent, Pacing, DROP_BEHIND};
+pub use concurrent::{replay_concurrent, Failed, Pacing, StageResult, DROP_BEHIND};
 pub use error::{PipelineError, Result};
+pub use live::{LivePipeline, PushOutcome};
 pub use memory::MemoryReport;
 pub use model::{decoder, input_layout, model_to_image, LoadedModel, ModelRequest};
 pub use overlay::{
