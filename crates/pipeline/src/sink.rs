@@ -4,6 +4,7 @@ use crate::error::{PipelineError, Result};
 use crate::record::FramePerception;
 use crate::report::Report;
 use crate::stages::PendingImage;
+use rayon::prelude::*;
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -37,9 +38,10 @@ impl OutputDirectory {
         &self.root
     }
 
-    /// Writes the images of a frame set (relative paths as in its record).
+    /// Writes the images of a frame set (relative paths as in its record), encoding the PNGs in
+    /// parallel.
     pub fn write_images(&self, images: &[(String, PendingImage)]) -> Result<()> {
-        for (relative, image) in images {
+        images.par_iter().try_for_each(|(relative, image)| {
             let path = self.root.join(relative);
             if let Some(parent) = path.parent() {
                 fs::create_dir_all(parent).map_err(|error| sink_error(parent, &error))?;
@@ -48,9 +50,8 @@ impl OutputDirectory {
                 PendingImage::Mask(map) => map.write_png(&path),
                 PendingImage::Depth(map) => map.write_png(&path),
             };
-            written.map_err(|error| sink_error(&path, &error))?;
-        }
-        Ok(())
+            written.map_err(|error| sink_error(&path, &error))
+        })
     }
 
     /// Writes `overlays/<frame>.jpg`.
