@@ -12,6 +12,7 @@ import argparse
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -62,10 +63,19 @@ def drive_path(rig, seed):
 
 
 def render(binary, drives):
+    from panoptes_net.spec import SEGMENTATION_CLASSES
+
     for rig, seed, frames in drives:
         path = drive_path(rig, seed)
-        if os.path.exists(os.path.join(path, "index.json")):
-            continue
+        index = os.path.join(path, "index.json")
+        if os.path.exists(index):
+            with open(index) as handle:
+                if json.load(handle).get("segmentation_classes") == SEGMENTATION_CLASSES:
+                    continue
+            # Rendered by a simulator with other class tables: render it again.
+            shutil.rmtree(path)
+        elif os.path.exists(path):
+            shutil.rmtree(path)  # an interrupted render
         command = [binary, "sim", path, "--rig", rig, "--frames", str(frames), "--seed", str(seed)]
         subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     log(f"{len(drives)} drives ready")
@@ -90,7 +100,7 @@ def evaluate(binary, manifest, drives):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--train-minutes", type=float, default=40.0, help="shared model's training time")
-    parser.add_argument("--single-minutes", type=float, default=4.0, help="each single-task model's training time")
+    parser.add_argument("--single-minutes", type=float, default=3.0, help="each single-task model's training time")
     parser.add_argument("--no-build", action="store_true", help="use the existing target/release/panoptes")
     parser.add_argument("--eval-only", action="store_true", help="only run `panoptes eval` on the exported models")
     args = parser.parse_args()
@@ -101,6 +111,7 @@ def main():
     from panoptes_net.data import cache_drives
     from panoptes_net.export import export_onnx, manifest
     from panoptes_net.metrics import write_metrics
+    from panoptes_net.spec import DETECTION_CLASSES, SEGMENTATION_CLASSES
     from panoptes_net.train import train
 
     torch.set_num_threads(2)
@@ -113,7 +124,7 @@ def main():
     timings["render"] = time.monotonic() - stage
     stage = time.monotonic()
     # The cache is named after the training list, so that changing it rebuilds the cache.
-    digest = hashlib.sha1(repr(TRAIN).encode()).hexdigest()[:10]
+    digest = hashlib.sha1(repr((TRAIN, SEGMENTATION_CLASSES, DETECTION_CLASSES)).encode()).hexdigest()[:10]
     cache = os.path.join(WORK, "cache", f"train-{digest}")
     cache_drives([drive_path(rig, seed) for rig, seed, _ in TRAIN], cache, log)
     timings["cache"] = time.monotonic() - stage

@@ -35,7 +35,7 @@ def frame_arrays(drive, frame):
     """One frame → (image, segmentation, depth_mm, boxes, keypoints) at model resolution.
 
     boxes: [MAX_BOXES, 6] = class, x0, y0, x1, y1, valid; keypoints: [MAX_BOXES, K, 3] = x, y,
-    visibility (0, 1, 2), for the box in the same slot (zero when not a person)."""
+    visibility (0, 1, 2), for the box in the same slot (zero when the box carries none)."""
     rgb = np.asarray(Image.open(os.path.join(drive, frame["image"])).convert("RGB"))
     height, width = rgb.shape[:2]
     sx, sy = INPUT_WIDTH / width, INPUT_HEIGHT / height
@@ -56,6 +56,8 @@ def frame_arrays(drive, frame):
     ordered = sorted(kept, key=lambda b: -b["box_xywh"][2] * b["box_xywh"][3])
     for slot, box in enumerate(ordered[:MAX_BOXES]):
         x, y, w, h = box["box_xywh"]
+        if box["class"] not in DETECTION_CLASSES:
+            raise ValueError(f"{drive}: box class {box['class']!r} is not in spec.DETECTION_CLASSES; add it there")
         boxes[slot] = [DETECTION_CLASSES.index(box["class"]), x * sx, y * sy, (x + w) * sx, (y + h) * sy, 1]
         for k, point in enumerate(people.get(box["instance_id"], [])[:KEYPOINTS]):
             keypoints[slot, k] = [point["x"] * sx, point["y"] * sy, VISIBILITY[point["visibility"]]]

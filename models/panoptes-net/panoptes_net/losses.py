@@ -6,15 +6,17 @@ import torch
 import torch.nn.functional as F
 
 from .model import cell_centres, decode_boxes, decode_keypoints
-from .spec import DETECTION_STRIDE, INPUT_HEIGHT, INPUT_WIDTH, KEYPOINTS, MAX_DEPTH, MIN_DEPTH, PEDESTRIAN
+from .spec import DETECTION_STRIDE, INPUT_HEIGHT, INPUT_WIDTH, KEYPOINT_CLASSES, KEYPOINTS, MAX_DEPTH, MIN_DEPTH
+from .spec import DETECTION_CLASSES, SEGMENTATION_CLASSES
 
 GRID_H, GRID_W = INPUT_HEIGHT // DETECTION_STRIDE, INPUT_WIDTH // DETECTION_STRIDE
 POSITIVE_HEAT = 0.6  # cells whose Gaussian value reaches this regress the box
+VOID = SEGMENTATION_CLASSES.index("void")
 
 
 def detection_targets(boxes, keypoints):
     """Per-cell targets for a batch: heat [N, HW], positive weight [N, HW], class [N, HW],
-    box corners [N, HW, 4], keypoints [N, HW, K, 3], person [N, HW]."""
+    box corners [N, HW, 4], keypoints [N, HW, K, 3] (zero where the box carries none)."""
     n = boxes.shape[0]
     cells = GRID_H * GRID_W
     heat = torch.zeros(n, GRID_H, GRID_W)
@@ -46,7 +48,7 @@ def detection_targets(boxes, keypoints):
             weight[image, region] = gaussian.flatten()[region]
             classes[image, region] = int(cls)
             corners[image, region] = torch.tensor([x0, y0, x1, y1])
-            if int(cls) == PEDESTRIAN:
+            if int(cls) in KEYPOINT_CLASSES:
                 points[image, region] = keypoints[image, slot]
     return heat.flatten(1), weight, classes, corners, points
 
@@ -83,13 +85,13 @@ def detection_loss(raw, batch):
     objectness = focal_heat_loss(logits[..., 0], heat)
     positive = weight > 0
     count = weight[positive].sum().clamp(min=1)
-    class_loss = (F.cross_entropy(logits[positive][:, 1:6], classes[positive], reduction="none") * weight[positive]).sum() / count
+    class_loss = (F.cross_entropy(logits[positive][:, 1 : 1 + len(DETECTION_CLASSES)], classes[positive], reduction="none") * weight[positive]).sum() / count
     xs, ys = cell_centres(GRID_H, GRID_W)
     l, t, r, b = decode_boxes(box_map).unbind(-1)
     predicted = torch.stack([xs - l, ys - t, xs + r, ys + b], -1)
     box_loss = ((1 - giou(predicted[positive], corners[positive])) * weight[positive]).sum() / count
     offsets, visibility = decode_keypoints(keypoint_map)
-    person = positive & (classes == PEDESTRIAN) & (points[..., 2].amax(-1) > 0)
+    person = positive & (points[..., 2].amax(-1) > 0)
     keypoint_loss = torch.zeros(())
     if person.any():
         target = points[person]
@@ -108,7 +110,11 @@ def dense_losses(raw, batch, class_weights):
     size = (INPUT_HEIGHT, INPUT_WIDTH)
     if "segmentation" in raw:
         logits = F.interpolate(raw["segmentation"], size=size, mode="bilinear", align_corners=False)
-        losses["segmentation"] = F.cross_entropy(logits, batch["segmentation"], weight=class_weights)
+        # `void` (outside a fisheye's image circle) is no class to learn: it is never a target,
+        # so the model never predicts it, and `panoptes eval` ignores those pixels too.
+        losses["segmentation"] = F.cross_entropy(
+            logits, batch["segmentation"], weight=class_weights, ignore_index=VOID
+        )
     if "log_depth" in raw:
         log_depth = F.interpolate(raw["log_depth"], size=size, mode="bilinear", align_corners=False)[:, 0]
         depth = batch["depth"]

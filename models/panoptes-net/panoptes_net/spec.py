@@ -7,11 +7,12 @@ INPUT_HEIGHT = 224
 MEAN = 0.5
 STD = 0.25
 
-DETECTION_CLASSES = ["car", "truck", "bus", "pedestrian", "traffic_cone"]
-PEDESTRIAN = DETECTION_CLASSES.index("pedestrian")
+DETECTION_CLASSES = ["car", "truck", "bus", "pedestrian", "traffic_cone", "cyclist"]
+# Classes whose boxes carry the 17 COCO keypoints (a cyclist's rider does too).
+KEYPOINT_CLASSES = (DETECTION_CLASSES.index("pedestrian"), DETECTION_CLASSES.index("cyclist"))
 SEGMENTATION_CLASSES = [
     "void", "sky", "road", "lane_marking", "sidewalk", "terrain",
-    "building", "vegetation", "pole", "vehicle", "pedestrian", "traffic_cone",
+    "building", "vegetation", "pole", "vehicle", "pedestrian", "traffic_cone", "cyclist",
 ]
 KEYPOINTS = 17
 DETECTION_STRIDE = 8
