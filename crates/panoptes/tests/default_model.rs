@@ -14,6 +14,9 @@ use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
+/// A detection's label and `[x, y, w, h]` box.
+type LabelledBox = (String, [f32; 4]);
+
 fn model_dir() -> PathBuf {
     panoptes_fixtures::workspace_root().join("models/panoptes-net")
 }
@@ -151,7 +154,7 @@ fn replay_of_the_sample_drive_finds_the_ground_truth_vehicles() {
 
     let text = std::fs::read_to_string(folder.path().join("perception.jsonl")).unwrap();
     // (frame set, camera) → (label, box)
-    let mut predicted: BTreeMap<(usize, String), Vec<(String, [f32; 4])>> = BTreeMap::new();
+    let mut predicted: BTreeMap<(usize, String), Vec<LabelledBox>> = BTreeMap::new();
     for (index, line) in text.lines().enumerate() {
         let record: serde_json::Value = serde_json::from_str(line).unwrap();
         for (camera, entry) in record["cameras"].as_object().unwrap() {
