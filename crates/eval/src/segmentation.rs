@@ -137,11 +137,16 @@ impl ConfusionMatrix {
         self.ignored += other.ignored;
     }
 
-    /// IoU per class present in ground truth or prediction, and their mean.
+    /// IoU per class present in ground truth or prediction, and their mean. The ignored class
+    /// (`void`) has no IoU: its ground truth is never counted, so predicting it could only add
+    /// a zero to the mean.
     pub fn summarize(&self, names: &[String], head: Option<String>) -> SegmentationMetrics {
         let mut iou = BTreeMap::new();
         let mut pixels = 0u64;
         for class in 0..self.classes {
+            if names.get(class).is_some_and(|name| name == VOID_CLASS) {
+                continue;
+            }
             let true_positives = self.count(class, class);
             let row: u64 = (0..=self.classes)
                 .map(|column| self.count(class, column))

@@ -150,3 +150,21 @@ fn depth_without_any_counted_pixel_is_null_and_sizes_must_agree() {
         .add_image(array![[0u16, 1]].view(), array![[1.0f32]].view(), 80.0)
         .is_err());
 }
+
+#[test]
+fn predicting_void_costs_the_pixel_but_adds_no_void_term_to_the_mean() {
+    let truth_classes = names(&["void", "road", "car"]);
+    let mapping = ClassMapping::new(&truth_classes, &truth_classes);
+    // One road pixel predicted as void: a road miss, but "void" gets no IoU of its own.
+    let truth = array![[1u8, 1, 2, 0]];
+    let predicted = array![[1u8, 0, 2, 2]];
+    let mut matrix = ConfusionMatrix::default();
+    matrix
+        .add_image(truth.view(), predicted.view(), &mapping)
+        .unwrap();
+    let metrics = matrix.summarize(&truth_classes, None);
+    assert!(!metrics.iou.contains_key("void"));
+    assert!(close(metrics.iou["road"], 1.0 / 2.0));
+    assert!(close(metrics.iou["car"], 1.0));
+    assert!(close(metrics.miou.unwrap(), 3.0 / 4.0));
+}
