@@ -8,7 +8,12 @@ use std::process::ExitCode;
 
 /// Panoptes: batched multi-camera, multi-task perception with ONNX Runtime.
 #[derive(Debug, Parser)]
-#[command(name = "panoptes", version, about, long_about = None)]
+#[command(
+    name = "panoptes",
+    version,
+    about = "Surround-view camera perception: one multi-task ONNX model over every camera of a rig",
+    after_help = "Start here:\n  panoptes doctor\n  panoptes replay assets/sample-drive --model models/panoptes-net/panoptes-net.toml --out out/sample --overlays\n  panoptes eval assets/sample-drive --model models/panoptes-net/panoptes-net.toml --json out/eval.json\n\nLogs: PANOPTES_LOG=info (or debug). Errors are one line naming the file, the field and the fix."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
