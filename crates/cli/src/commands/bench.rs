@@ -41,6 +41,9 @@ pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()>
     let requests = args.model.requests(matches)?;
     let targets = args.model.targets()?;
     let optimization = args.model.optimization()?;
+    if let Some(path) = &args.json {
+        super::models::prepare_output_file(path)?;
+    }
     let drive = Drive::open(&args.drive)?;
     let frame_set = drive
         .frame_sets()

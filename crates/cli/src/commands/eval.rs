@@ -73,6 +73,9 @@ pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()>
             min_area: args.min_area,
         },
     };
+    if let Some(path) = &args.json {
+        super::models::prepare_output_file(path)?;
+    }
     let drive = Drive::open(&args.drive)?;
     // Before loading models: a drive without ground truth fails at once.
     panoptes::check_ground_truth(&drive, args.limit)?;

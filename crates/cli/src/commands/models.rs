@@ -106,3 +106,17 @@ impl ModelArgs {
         })
     }
 }
+
+/// Creates the folder a result file will be written to, before the long work that produces it,
+/// so that a bad path fails at once instead of losing the result at the end.
+pub fn prepare_output_file(path: &std::path::Path) -> anyhow::Result<()> {
+    if let Some(parent) = path
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(parent).with_context(|| {
+            format!("cannot create {} for {}", parent.display(), path.display())
+        })?;
+    }
+    Ok(())
+}
