@@ -129,8 +129,9 @@ pub(crate) fn decode_segmentation(
             non_finite
         }
         Upsample::Bilinear => {
+            let non_finite = argmax(values, channels, height * width, scratch);
             upsample_bilinear(values, channels, height, width, scratch, map);
-            count_non_finite(values)
+            non_finite
         }
     };
     map.fractions = fractions(
@@ -250,6 +251,10 @@ fn upsample_nearest(
 }
 
 /// Bilinear interpolation of every channel's scores, then argmax per original pixel.
+///
+/// Where the four source cells a pixel blends share one argmax (`scratch.source_ids`, filled
+/// first), the blend — a convex combination of four score vectors that all rank that class first
+/// — ranks it first too, so only pixels near a class boundary need the per-channel blend.
 fn upsample_bilinear(
     values: &[f32],
     channels: usize,
@@ -260,33 +265,36 @@ fn upsample_bilinear(
 ) {
     let out_width = map.ids.ncols();
     let tables = &scratch.tables;
-    let best = &mut scratch.best;
-    best.resize(out_width, 0.0);
+    let source = &scratch.source_ids;
     let Some(out) = map.ids.as_slice_mut() else {
         return;
     };
     let pixels = height * width;
     for (row_index, tap) in tables.row_taps.iter().enumerate() {
         let line = &mut out[row_index * out_width..(row_index + 1) * out_width];
-        best.fill(f32::NEG_INFINITY);
-        line.fill(0);
-        for channel in 0..channels {
-            let plane = &values[channel * pixels..(channel + 1) * pixels];
-            let upper = &plane[tap.first as usize * width..(tap.first as usize + 1) * width];
-            let lower = &plane[tap.second as usize * width..(tap.second as usize + 1) * width];
-            for ((id, best), column) in line
-                .iter_mut()
-                .zip(best.iter_mut())
-                .zip(&tables.column_taps)
-            {
+        let upper_ids = &source[tap.first as usize * width..(tap.first as usize + 1) * width];
+        let lower_ids = &source[tap.second as usize * width..(tap.second as usize + 1) * width];
+        for (id, column) in line.iter_mut().zip(&tables.column_taps) {
+            let (left, right) = (column.first as usize, column.second as usize);
+            let class = upper_ids[left];
+            if upper_ids[right] == class && lower_ids[left] == class && lower_ids[right] == class {
+                *id = class;
+                continue;
+            }
+            let mut best = f32::NEG_INFINITY;
+            *id = 0;
+            for channel in 0..channels {
+                let plane = &values[channel * pixels..(channel + 1) * pixels];
+                let upper = &plane[tap.first as usize * width..];
+                let lower = &plane[tap.second as usize * width..];
                 let horizontal = |row: &[f32]| {
-                    let (a, b) = (row[column.first as usize], row[column.second as usize]);
+                    let (a, b) = (row[left], row[right]);
                     a + (b - a) * column.weight
                 };
                 let (top, bottom) = (horizontal(upper), horizontal(lower));
                 let value = top + (bottom - top) * tap.weight;
-                if value > *best {
-                    *best = value;
+                if value > best {
+                    best = value;
                     *id = channel as u8;
                 }
             }
@@ -345,4 +353,89 @@ fn fractions(
     }
     let all = (map.ids.len() as f32).max(1.0);
     totals.iter().map(|&count| count as f32 / all).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Upsample;
+    use crate::transform::{InputSize, ModelToImage};
+
+    /// The plain per-channel blend at every pixel, as the fast path must reproduce.
+    fn blend_everywhere(
+        values: &[f32],
+        channels: usize,
+        height: usize,
+        width: usize,
+        tables: &Tables,
+        out: &mut Array2<u8>,
+    ) {
+        let pixels = height * width;
+        for (tap, line) in tables.row_taps.iter().zip(out.rows_mut()) {
+            for (id, column) in line.into_iter().zip(&tables.column_taps) {
+                let mut best = f32::NEG_INFINITY;
+                *id = 0;
+                for channel in 0..channels {
+                    let at = |row: u32, column: u32| {
+                        values[channel * pixels + row as usize * width + column as usize]
+                    };
+                    let top = at(tap.first, column.first)
+                        + (at(tap.first, column.second) - at(tap.first, column.first))
+                            * column.weight;
+                    let bottom = at(tap.second, column.first)
+                        + (at(tap.second, column.second) - at(tap.second, column.first))
+                            * column.weight;
+                    let value = top + (bottom - top) * tap.weight;
+                    if value > best {
+                        best = value;
+                        *id = channel as u8;
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_boundary_only_blend_equals_the_blend_everywhere() {
+        let (channels, height, width) = (13, 14, 24);
+        // Smooth class regions with noise: many boundaries, many uniform blocks.
+        let mut state = 12345u32;
+        let values: Vec<f32> = (0..channels * height * width)
+            .map(|index| {
+                state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                let (channel, pixel) = (index / (height * width), index % (height * width));
+                let (y, x) = ((pixel / width) as f32, (pixel % width) as f32);
+                (channel as f32 * 0.7 + x * 0.3 - y * 0.2).sin()
+                    + (state >> 8) as f32 / 16_777_216.0 * 0.3
+            })
+            .collect();
+        let input = InputSize::new(96, 56).unwrap_or_else(|_| unreachable!());
+        let transform = ModelToImage::stretch(input, 160, 90).unwrap_or_else(|_| unreachable!());
+        let config = SegmentationConfig {
+            name: "semantic".to_string(),
+            outputs: vec!["segmentation".to_string()],
+            classes: (0..channels).map(|c| c.to_string()).collect(),
+            upsample: Upsample::Bilinear,
+        };
+        let scores = ndarray::ArrayView3::from_shape((channels, height, width), &values)
+            .unwrap_or_else(|_| unreachable!());
+        let mut scratch = SegmentationScratch::default();
+        let mut map = ClassMap::default();
+        decode_segmentation(&config, input, scores, &transform, &mut scratch, &mut map);
+        let mut reference = Array2::zeros((90, 160));
+        blend_everywhere(
+            &values,
+            channels,
+            height,
+            width,
+            &scratch.tables,
+            &mut reference,
+        );
+        assert_eq!(map.ids, reference);
+        let classes: std::collections::BTreeSet<u8> = map.ids.iter().copied().collect();
+        assert!(
+            classes.len() > 3,
+            "the test image has boundaries: {classes:?}"
+        );
+    }
 }
