@@ -61,6 +61,22 @@ fn push(
 }
 
 /// Appends keypoints given as (x, y, score) triples in model pixels, mapped and clipped.
+/// A candidate without keypoints; false (nothing pushed) when the decoded box is not finite.
+fn push_box(
+    context: DetectionContext<'_>,
+    scratch: &mut DetectionScratch,
+    center_box: [f32; 4],
+    score: f32,
+    class_id: usize,
+) -> bool {
+    if !center_box.iter().all(|v| v.is_finite()) {
+        return false;
+    }
+    let start = scratch.keypoints.len();
+    push(context, scratch, center_box, score, class_id, start);
+    true
+}
+
 fn push_keypoints(
     context: DetectionContext<'_>,
     scratch: &mut DetectionScratch,
@@ -123,12 +139,7 @@ pub(super) fn yolox(
                     row[2].exp() * step,
                     row[3].exp() * step,
                 ];
-                if !center_box.iter().all(|v| v.is_finite()) {
-                    skipped += 1;
-                    continue;
-                }
-                let start = scratch.keypoints.len();
-                push(context, scratch, center_box, score, class_id, start);
+                skipped += usize::from(!push_box(context, scratch, center_box, score, class_id));
             }
         }
     }
@@ -198,12 +209,8 @@ pub(super) fn yolov5(
                         (2.0 * sigmoid(row[2])).powi(2) * anchor_w,
                         (2.0 * sigmoid(row[3])).powi(2) * anchor_h,
                     ];
-                    if !center_box.iter().all(|v| v.is_finite()) {
-                        skipped += 1;
-                        continue;
-                    }
-                    let start = scratch.keypoints.len();
-                    push(context, scratch, center_box, score, class_id, start);
+                    skipped +=
+                        usize::from(!push_box(context, scratch, center_box, score, class_id));
                 }
             }
         }
