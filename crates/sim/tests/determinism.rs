@@ -1,32 +1,17 @@
 //! Same seed, same bytes; another seed, another drive.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
+use common::files;
+
 use panoptes_sim::{write_drive, RigPreset, SimConfig, Simulator};
 use std::collections::BTreeMap;
-use std::path::Path;
 
-fn files(root: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut found = BTreeMap::new();
-    let mut pending = vec![root.to_path_buf()];
-    while let Some(directory) = pending.pop() {
-        for entry in std::fs::read_dir(&directory).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                pending.push(path);
-            } else {
-                let name = path
-                    .strip_prefix(root)
-                    .unwrap()
-                    .to_string_lossy()
-                    .into_owned();
-                found.insert(name, std::fs::read(&path).unwrap());
-            }
-        }
-    }
-    found
-}
-
-fn drive(seed: u64, preset: RigPreset) -> (tempfile::TempDir, BTreeMap<String, Vec<u8>>) {
+fn drive(
+    seed: u64,
+    preset: RigPreset,
+) -> (tempfile::TempDir, BTreeMap<std::path::PathBuf, Vec<u8>>) {
     let directory = tempfile::tempdir().unwrap();
     let root = directory.path().join("drive");
     let simulator = Simulator::new(SimConfig::new(preset, seed).with_size(256, 144)).unwrap();
@@ -50,7 +35,8 @@ fn same_seed_writes_identical_files() {
         for (name, bytes) in &first {
             assert!(
                 bytes == &second[name],
-                "{name} differs between two runs of seed 42"
+                "{} differs between two runs of seed 42",
+                name.display()
             );
         }
     }

@@ -3,28 +3,12 @@
 //! `write_drive` with the preset's default size). Regenerate it when the simulator changes.
 #![allow(clippy::unwrap_used)]
 
-use panoptes_sim::{write_drive, RigPreset, SimConfig, Simulator};
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+mod common;
 
-fn files(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut found = BTreeMap::new();
-    let mut pending = vec![root.to_path_buf()];
-    while let Some(directory) = pending.pop() {
-        for entry in std::fs::read_dir(&directory).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                pending.push(path);
-            } else {
-                found.insert(
-                    path.strip_prefix(root).unwrap().to_path_buf(),
-                    std::fs::read(&path).unwrap(),
-                );
-            }
-        }
-    }
-    found
-}
+use common::files;
+
+use panoptes_sim::{write_drive, RigPreset, SimConfig, Simulator};
+use std::path::Path;
 
 #[test]
 fn the_sample_drive_matches_its_generating_command() {
