@@ -37,11 +37,14 @@ impl DepthMap {
 
     /// A 16-bit grey PNG of [`Self::millimetres`].
     pub fn encode_png(&self) -> Result<Vec<u8>> {
-        let bytes: Vec<u8> = self
-            .metres
-            .iter()
-            .flat_map(|&metres| to_millimetres(metres).to_ne_bytes())
-            .collect();
+        let mut bytes = vec![0_u8; self.metres.len() * 2];
+        let metres = self.metres.as_standard_layout();
+        for (pair, &value) in bytes
+            .chunks_exact_mut(2)
+            .zip(metres.as_slice().unwrap_or_default())
+        {
+            pair.copy_from_slice(&to_millimetres(value).to_ne_bytes());
+        }
         crate::png::encode(
             &bytes,
             self.width(),
@@ -56,10 +59,15 @@ impl DepthMap {
     }
 }
 
-/// Metres to millimetres for the 16-bit PNG: rounded, saturating; 0 marks invalid.
+/// Metres to millimetres for the 16-bit PNG: rounded half up, saturating; 0 marks invalid.
+/// Branch-free (`+ 0.5` and truncation rather than `round`, a libm call per pixel on x86-64), so
+/// that a whole map converts in vector instructions.
 pub fn to_millimetres(metres: f32) -> u16 {
-    if metres.is_finite() && metres > 0.0 {
-        (metres * 1000.0).round().clamp(1.0, f32::from(u16::MAX)) as u16
+    let valid = metres > 0.0 && metres < f32::INFINITY;
+    // NaN stays NaN through `clamp` and converts to 0; valid values land in 1..=65535.
+    let millimetres = ((metres * 1000.0).clamp(1.0, f32::from(u16::MAX)) + 0.5) as i32 as u16;
+    if valid {
+        millimetres
     } else {
         0
     }
@@ -124,6 +132,10 @@ pub(crate) fn decode_depth(
         map.metres = Array2::zeros(shape);
     }
     let source = &scratch.metres;
+    if invalid == 0 {
+        blend(source, width, &scratch.column_taps, &scratch.row_taps, map);
+        return invalid;
+    }
     for (mut line, tap) in map.metres.rows_mut().into_iter().zip(&scratch.row_taps) {
         let upper = &source[tap.first as usize * width..(tap.first as usize + 1) * width];
         let lower = &source[tap.second as usize * width..(tap.second as usize + 1) * width];
@@ -135,9 +147,10 @@ pub(crate) fn decode_depth(
                 lower[column.second as usize],
             ];
             *pixel = if corners.iter().all(|v| v.is_finite()) {
-                let top = corners[0] + (corners[1] - corners[0]) * column.weight;
-                let bottom = corners[2] + (corners[3] - corners[2]) * column.weight;
-                top + (bottom - top) * tap.weight
+                // Rows first, as `blend` does, so that both paths give the same bits.
+                let left = corners[0] + (corners[2] - corners[0]) * tap.weight;
+                let right = corners[1] + (corners[3] - corners[1]) * tap.weight;
+                left + (right - left) * column.weight
             } else {
                 let right = usize::from(column.weight >= 0.5);
                 let below = usize::from(tap.weight >= 0.5);
@@ -146,4 +159,27 @@ pub(crate) fn decode_depth(
         }
     }
     invalid
+}
+
+/// The plain bilinear blend, for a source without invalid values: per row, the two source rows
+/// are blended once into a row of source width, then each output pixel blends two of its values.
+fn blend(
+    source: &[f32],
+    width: usize,
+    column_taps: &[LinearTap],
+    row_taps: &[LinearTap],
+    map: &mut DepthMap,
+) {
+    let mut rows = vec![0.0_f32; width];
+    for (mut line, tap) in map.metres.rows_mut().into_iter().zip(row_taps) {
+        let upper = &source[tap.first as usize * width..(tap.first as usize + 1) * width];
+        let lower = &source[tap.second as usize * width..(tap.second as usize + 1) * width];
+        for ((value, &top), &bottom) in rows.iter_mut().zip(upper).zip(lower) {
+            *value = top + (bottom - top) * tap.weight;
+        }
+        for (pixel, column) in line.iter_mut().zip(column_taps) {
+            let (left, right) = (rows[column.first as usize], rows[column.second as usize]);
+            *pixel = left + (right - left) * column.weight;
+        }
+    }
 }
