@@ -63,6 +63,34 @@ struct Tables {
     row_counts: Vec<u32>,
     column_taps: Vec<LinearTap>,
     row_taps: Vec<LinearTap>,
+    /// Runs of output columns that blend the same two source columns.
+    column_runs: Vec<ColumnRun>,
+}
+
+/// Output columns `start..end` blend source columns `first` and `second`.
+#[derive(Debug, Clone, Copy)]
+struct ColumnRun {
+    first: usize,
+    second: usize,
+    start: usize,
+    end: usize,
+}
+
+fn column_runs(taps: &[LinearTap]) -> Vec<ColumnRun> {
+    let mut runs: Vec<ColumnRun> = Vec::new();
+    for (column, tap) in taps.iter().enumerate() {
+        let (first, second) = (tap.first as usize, tap.second as usize);
+        match runs.last_mut() {
+            Some(run) if run.first == first && run.second == second => run.end = column + 1,
+            _ => runs.push(ColumnRun {
+                first,
+                second,
+                start: column,
+                end: column + 1,
+            }),
+        }
+    }
+    runs
 }
 
 /// Reusable buffers of one segmentation head on one camera.
@@ -72,6 +100,8 @@ pub(crate) struct SegmentationScratch {
     source_ids: Vec<u8>,
     best: Vec<f32>,
     row: Vec<u8>,
+    /// Per channel, a run's blended score at its left source column and the step to the right.
+    edges: Vec<(f32, f32)>,
 }
 
 impl Tables {
@@ -86,6 +116,7 @@ impl Tables {
         self.row_counts = counts(&self.rows, height);
         self.column_taps = transform.linear_table(0, input.width, width);
         self.row_taps = transform.linear_table(1, input.height, height);
+        self.column_runs = column_runs(&self.column_taps);
         self.key = Some(key);
     }
 }
@@ -130,17 +161,12 @@ pub(crate) fn decode_segmentation(
         }
         Upsample::Bilinear => {
             let non_finite = argmax(values, channels, height * width, scratch);
-            upsample_bilinear(values, channels, height, width, scratch, map);
-            non_finite
+            let totals = upsample_bilinear(values, channels, height, width, scratch, map);
+            map.fractions = shares(&totals, config.classes.len(), map.ids.len());
+            return non_finite;
         }
     };
-    map.fractions = fractions(
-        map,
-        config.classes.len(),
-        &scratch.tables,
-        scratch,
-        config.upsample,
-    );
+    map.fractions = fractions(map, config.classes.len(), &scratch.tables, scratch);
     non_finite
 }
 
@@ -250,11 +276,14 @@ fn upsample_nearest(
     }
 }
 
-/// Bilinear interpolation of every channel's scores, then argmax per original pixel.
+/// Bilinear interpolation of every channel's scores, then argmax per original pixel; returns
+/// the pixel count of each class id (256 entries).
 ///
 /// Where the four source cells a pixel blends share one argmax (`scratch.source_ids`, filled
 /// first), the blend — a convex combination of four score vectors that all rank that class first
-/// — ranks it first too, so only pixels near a class boundary need the per-channel blend.
+/// — ranks it first too, so only pixels near a class boundary need the per-channel blend. The
+/// check is made once per run of output columns that blend the same two source columns, and a
+/// uniform run is one fill.
 fn upsample_bilinear(
     values: &[f32],
     channels: usize,
@@ -262,97 +291,115 @@ fn upsample_bilinear(
     width: usize,
     scratch: &mut SegmentationScratch,
     map: &mut ClassMap,
-) {
+) -> [u64; 256] {
+    let mut totals = [0_u64; 256];
     let out_width = map.ids.ncols();
     let tables = &scratch.tables;
     let source = &scratch.source_ids;
+    let edges = &mut scratch.edges;
     let Some(out) = map.ids.as_slice_mut() else {
-        return;
+        return totals;
     };
     let pixels = height * width;
     for (row_index, tap) in tables.row_taps.iter().enumerate() {
         let line = &mut out[row_index * out_width..(row_index + 1) * out_width];
         let upper_ids = &source[tap.first as usize * width..(tap.first as usize + 1) * width];
         let lower_ids = &source[tap.second as usize * width..(tap.second as usize + 1) * width];
-        for (id, column) in line.iter_mut().zip(&tables.column_taps) {
-            let (left, right) = (column.first as usize, column.second as usize);
-            let class = upper_ids[left];
-            if upper_ids[right] == class && lower_ids[left] == class && lower_ids[right] == class {
-                *id = class;
+        for run in &tables.column_runs {
+            let class = upper_ids[run.first];
+            if upper_ids[run.second] == class
+                && lower_ids[run.first] == class
+                && lower_ids[run.second] == class
+            {
+                line[run.start..run.end].fill(class);
+                totals[usize::from(class)] += (run.end - run.start) as u64;
                 continue;
             }
-            let mut best = f32::NEG_INFINITY;
-            *id = 0;
-            for channel in 0..channels {
+            // Each channel blended down the rows once per run, at its two source columns; each
+            // pixel then blends across.
+            edges.clear();
+            edges.extend((0..channels).map(|channel| {
                 let plane = &values[channel * pixels..(channel + 1) * pixels];
-                let upper = &plane[tap.first as usize * width..];
-                let lower = &plane[tap.second as usize * width..];
-                let horizontal = |row: &[f32]| {
-                    let (a, b) = (row[left], row[right]);
-                    a + (b - a) * column.weight
+                let (upper, lower) = (tap.first as usize * width, tap.second as usize * width);
+                let vertical = |column: usize| {
+                    let (top, bottom) = (plane[upper + column], plane[lower + column]);
+                    top + (bottom - top) * tap.weight
                 };
-                let (top, bottom) = (horizontal(upper), horizontal(lower));
-                let value = top + (bottom - top) * tap.weight;
-                if value > best {
-                    best = value;
-                    *id = channel as u8;
+                let (left, right) = (vertical(run.first), vertical(run.second));
+                (left, right - left)
+            }));
+            for (id, column) in line[run.start..run.end]
+                .iter_mut()
+                .zip(&tables.column_taps[run.start..run.end])
+            {
+                let mut best = f32::NEG_INFINITY;
+                *id = 0;
+                for (channel, &(left, step)) in edges.iter().enumerate() {
+                    let value = left + step * column.weight;
+                    if value > best {
+                        best = value;
+                        *id = channel as u8;
+                    }
                 }
+                totals[usize::from(*id)] += 1;
             }
         }
     }
+    totals
 }
 
-/// Per-class fractions: weighted counts on the source map for nearest (each source cell stands
-/// for a known block of output pixels), a full count otherwise.
+/// Class counts as fractions of `all` pixels, `classes` of them; ids beyond the class table
+/// count in the last class.
+fn shares(totals: &[u64], classes: usize, all: usize) -> Vec<f32> {
+    let mut folded = vec![0_u64; classes.max(1)];
+    let last = folded.len() - 1;
+    for (id, &count) in totals.iter().enumerate() {
+        folded[id.min(last)] += count;
+    }
+    let all = (all as f32).max(1.0);
+    folded.iter().map(|&count| count as f32 / all).collect()
+}
+
+/// Per-class fractions of a nearest-upsampled map: weighted counts on the source map (each
+/// source cell stands for a known block of output pixels).
 fn fractions(
     map: &ClassMap,
     classes: usize,
     tables: &Tables,
     scratch: &SegmentationScratch,
-    upsample: Upsample,
 ) -> Vec<f32> {
     let mut totals = vec![0_u64; classes.max(1)];
     let last = totals.len() - 1;
-    match upsample {
-        Upsample::Nearest if last == 1 => {
-            // Binary maps: the weighted count of ones is a dot product (vectorizes).
-            let width = tables.column_counts.len();
-            for (row, &row_count) in tables.row_counts.iter().enumerate() {
-                let line = &scratch.source_ids[row * width..(row + 1) * width];
-                let ones: u32 = line
-                    .iter()
-                    .zip(&tables.column_counts)
-                    .map(|(&id, &count)| u32::from(id) * count)
-                    .sum();
-                totals[1] += u64::from(ones) * u64::from(row_count);
-            }
-            totals[0] = map.ids.len() as u64 - totals[1];
+    let width = tables.column_counts.len();
+    if last == 1 {
+        // Binary maps: the weighted count of ones is a dot product (vectorizes).
+        for (row, &row_count) in tables.row_counts.iter().enumerate() {
+            let line = &scratch.source_ids[row * width..(row + 1) * width];
+            let ones: u32 = line
+                .iter()
+                .zip(&tables.column_counts)
+                .map(|(&id, &count)| u32::from(id) * count)
+                .sum();
+            totals[1] += u64::from(ones) * u64::from(row_count);
         }
-        Upsample::Nearest => {
-            let width = tables.column_counts.len();
-            let mut row_totals = vec![0_u64; totals.len()];
-            for (row, &row_count) in tables.row_counts.iter().enumerate() {
-                if row_count == 0 {
-                    continue;
-                }
-                row_totals.fill(0);
-                let line = &scratch.source_ids[row * width..(row + 1) * width];
-                for (&id, &column_count) in line.iter().zip(&tables.column_counts) {
-                    row_totals[usize::from(id).min(last)] += u64::from(column_count);
-                }
-                for (total, row_total) in totals.iter_mut().zip(&row_totals) {
-                    *total += row_total * u64::from(row_count);
-                }
+        totals[0] = map.ids.len() as u64 - totals[1];
+    } else {
+        let mut row_totals = vec![0_u64; totals.len()];
+        for (row, &row_count) in tables.row_counts.iter().enumerate() {
+            if row_count == 0 {
+                continue;
             }
-        }
-        Upsample::Bilinear => {
-            for &id in map.ids.iter() {
-                totals[usize::from(id).min(last)] += 1;
+            row_totals.fill(0);
+            let line = &scratch.source_ids[row * width..(row + 1) * width];
+            for (&id, &column_count) in line.iter().zip(&tables.column_counts) {
+                row_totals[usize::from(id).min(last)] += u64::from(column_count);
+            }
+            for (total, row_total) in totals.iter_mut().zip(&row_totals) {
+                *total += row_total * u64::from(row_count);
             }
         }
     }
-    let all = (map.ids.len() as f32).max(1.0);
-    totals.iter().map(|&count| count as f32 / all).collect()
+    shares(&totals, classes, map.ids.len())
 }
 
 #[cfg(test)]
@@ -379,13 +426,13 @@ mod tests {
                     let at = |row: u32, column: u32| {
                         values[channel * pixels + row as usize * width + column as usize]
                     };
-                    let top = at(tap.first, column.first)
-                        + (at(tap.first, column.second) - at(tap.first, column.first))
-                            * column.weight;
-                    let bottom = at(tap.second, column.first)
-                        + (at(tap.second, column.second) - at(tap.second, column.first))
-                            * column.weight;
-                    let value = top + (bottom - top) * tap.weight;
+                    // Down the rows first, then across, as the decoder blends.
+                    let left = at(tap.first, column.first)
+                        + (at(tap.second, column.first) - at(tap.first, column.first)) * tap.weight;
+                    let right = at(tap.first, column.second)
+                        + (at(tap.second, column.second) - at(tap.first, column.second))
+                            * tap.weight;
+                    let value = left + (right - left) * column.weight;
                     if value > best {
                         best = value;
                         *id = channel as u8;
