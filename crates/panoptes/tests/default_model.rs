@@ -145,6 +145,7 @@ fn replay_of_the_sample_drive_finds_the_ground_truth_vehicles() {
         repeat: 1,
         pacing: panoptes::Pacing::Offline,
         queue: 2,
+        inference_workers: None,
         overlays: false,
         stop: Arc::new(AtomicBool::new(false)),
     };

@@ -50,6 +50,8 @@ fn options(out: &Path, pacing: Pacing) -> Option<ReplayOptions> {
         repeat: 1,
         pacing,
         queue: 1,
+        // Two workers on any machine: frame sets dealt in turn must still leave in order.
+        inference_workers: Some(2),
         overlays: false,
         stop: Arc::new(AtomicBool::new(false)),
     })

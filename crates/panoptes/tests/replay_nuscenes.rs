@@ -30,6 +30,7 @@ fn replay_options(out: &std::path::Path) -> Option<ReplayOptions> {
         repeat: 1,
         pacing: panoptes::Pacing::Offline,
         queue: 2,
+        inference_workers: None,
         overlays: false,
         stop: Arc::new(AtomicBool::new(false)),
     })

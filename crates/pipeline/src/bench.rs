@@ -78,3 +78,92 @@ pub fn benchmark_stages(
         decode_ms: Latency::of(&decode),
     })
 }
+
+/// Inference alone with several engines side by side, as the concurrent replay's workers run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WorkerBenchmark {
+    /// Model name.
+    pub model: String,
+    /// Engines running at the same time, each on its own thread.
+    pub workers: usize,
+    /// Threads inside each operator of each CPU engine (`null`: ONNX Runtime's default).
+    pub cpu_threads: Option<usize>,
+    /// Frame sets per second of all workers together.
+    pub frame_sets_per_second: f64,
+}
+
+/// Runs `workers` engines of `model` at the same time, each `iterations` times (after `warmup`
+/// untimed runs) on the same pre-processed `frame_set`: the model's throughput as the
+/// concurrent replay's inference workers could reach it with nothing else to do.
+pub fn benchmark_workers(
+    model: LoadedModel,
+    frame_set: &FrameSet,
+    workers: usize,
+    warmup: usize,
+    iterations: usize,
+) -> Result<WorkerBenchmark> {
+    let name = model.manifest.name.clone();
+    let (mut preprocessors, engines, _, _) = stages::split(vec![model]);
+    let prepared = stages::prepare(frame_set.clone(), &mut preprocessors, Instant::now());
+    let batch = prepared
+        .models
+        .into_iter()
+        .next()
+        .map(|model| model.batch)
+        .unwrap_or_default();
+    let sets = crate::workers::engine_sets(engines, workers)?;
+    let cpu_threads = sets
+        .first()
+        .and_then(|engines| engines.first())
+        .and_then(|engine| match engine.target() {
+            panoptes_runtime::ExecutionTarget::Cpu(options) => options.intra_threads,
+            _ => None,
+        });
+    let workers = sets.len();
+    let barrier = std::sync::Barrier::new(workers + 1);
+    let (started, results) = std::thread::scope(|scope| {
+        let handles: Vec<_> = sets
+            .into_iter()
+            .map(|mut engines| {
+                let (batch, barrier) = (&batch, &barrier);
+                scope.spawn(move || -> Result<()> {
+                    let mut run = || -> Result<()> {
+                        for engine in &mut engines {
+                            engine.run(batch.view())?;
+                        }
+                        Ok(())
+                    };
+                    let warm = (0..warmup).try_for_each(|_| run());
+                    barrier.wait();
+                    warm?;
+                    (0..iterations).try_for_each(|_| run())
+                })
+            })
+            .collect();
+        barrier.wait();
+        let started = Instant::now();
+        let results: Vec<Result<()>> = handles
+            .into_iter()
+            .map(|handle| {
+                handle.join().unwrap_or_else(|_| {
+                    Err(crate::error::PipelineError::Configuration(
+                        "an inference worker of the benchmark panicked".to_string(),
+                    ))
+                })
+            })
+            .collect();
+        (started, results)
+    });
+    let seconds = started.elapsed().as_secs_f64();
+    results.into_iter().collect::<Result<Vec<()>>>()?;
+    Ok(WorkerBenchmark {
+        model: name,
+        workers,
+        cpu_threads,
+        frame_sets_per_second: if seconds > 0.0 {
+            (workers * iterations) as f64 / seconds
+        } else {
+            0.0
+        },
+    })
+}

@@ -41,8 +41,13 @@ pub fn replay_concurrent(
     options: &ReplayOptions,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Report> {
-    let reports = model_reports(&models);
+    let mut reports = model_reports(&models);
     let (preprocessors, engines, decoders, names) = stages::split(models);
+    let workers = options
+        .inference_workers
+        .unwrap_or_else(|| crate::workers::default_workers(&engines));
+    let engine_sets = crate::workers::engine_sets(engines, workers)?;
+    crate::replay::note_workers(&mut reports, &engine_sets);
     let mut output = OutputDirectory::create(&options.out)?;
     let source = FrameSource::new(drive, options.limit, options.repeat);
     let total = source.total();
@@ -53,7 +58,8 @@ pub fn replay_concurrent(
     let stop = &options.stop;
     let pacing = options.pacing;
     let drain = source_rx.clone();
-    let (decoded_rx, workers) = spawn_stages(source_rx, preprocessors, engines, decoders, names);
+    let (decoded_rx, threads) =
+        spawn_stages(source_rx, preprocessors, engine_sets, decoders, names);
     let outcome = std::thread::scope(|scope| -> Result<bool> {
         scope.spawn(move || feed(source, pacing, stop, &source_tx, &drain, &drop_tx));
         let result = sink(
@@ -71,9 +77,9 @@ pub fn replay_concurrent(
         result
     });
     drop(decoded_rx);
-    for worker in workers {
+    for thread in threads {
         // A stage thread only ends by its channels closing; a panic there is a bug.
-        let _ = worker.join();
+        let _ = thread.join();
     }
     let written_all = outcome?;
     for _ in drop_rx.try_iter() {
@@ -98,35 +104,46 @@ pub type StageResult = std::result::Result<Decoded, Failed>;
 pub(crate) fn spawn_stages(
     input: Receiver<(FrameSet, Instant)>,
     mut preprocessors: Vec<panoptes_preprocess::Preprocessor>,
-    mut engines: Vec<panoptes_runtime::Engine>,
+    engine_sets: Vec<Vec<panoptes_runtime::Engine>>,
     mut decoders: Vec<panoptes_heads::Decoder>,
     names: Vec<String>,
 ) -> (Receiver<StageResult>, Vec<std::thread::JoinHandle<()>>) {
-    let (prepared_tx, prepared_rx) = bounded(1);
-    let (inferred_tx, inferred_rx) = bounded::<std::result::Result<stages::Inferred, Failed>>(1);
+    let mut threads = Vec::new();
+    let mut to_workers = Vec::new();
+    let mut from_workers = Vec::new();
+    for mut engines in engine_sets {
+        let (prepared_tx, prepared_rx) = bounded::<stages::Prepared>(1);
+        let (inferred_tx, inferred_rx) =
+            bounded::<std::result::Result<stages::Inferred, Failed>>(1);
+        threads.push(std::thread::spawn(move || {
+            for prepared in prepared_rx {
+                let frame_set = prepared.frame_set.clone();
+                let inferred = stages::infer(prepared, &mut engines)
+                    .map_err(|error| Box::new((frame_set, error.to_string())));
+                if inferred_tx.send(inferred).is_err() {
+                    break;
+                }
+            }
+        }));
+        to_workers.push(prepared_tx);
+        from_workers.push(inferred_rx);
+    }
+    let workers = to_workers.len();
     let (decoded_tx, decoded_rx) = bounded::<StageResult>(2);
-    let preprocess = std::thread::spawn(move || {
-        for (frame_set, entered) in input {
-            if prepared_tx
-                .send(stages::prepare(frame_set, &mut preprocessors, entered))
-                .is_err()
-            {
+    // Frame sets are dealt to the workers in turn and collected in the same turn: in order.
+    threads.push(std::thread::spawn(move || {
+        for ((frame_set, entered), worker) in input.into_iter().zip((0..workers).cycle()) {
+            let prepared = stages::prepare(frame_set, &mut preprocessors, entered);
+            if to_workers[worker].send(prepared).is_err() {
                 break;
             }
         }
-    });
-    let inference = std::thread::spawn(move || {
-        for prepared in prepared_rx {
-            let frame_set = prepared.frame_set.clone();
-            let inferred = stages::infer(prepared, &mut engines)
-                .map_err(|error| Box::new((frame_set, error.to_string())));
-            if inferred_tx.send(inferred).is_err() {
+    }));
+    threads.push(std::thread::spawn(move || {
+        for worker in (0..workers).cycle() {
+            let Ok(inferred) = from_workers[worker].recv() else {
                 break;
-            }
-        }
-    });
-    let decode = std::thread::spawn(move || {
-        for inferred in inferred_rx {
+            };
             let decoded = inferred.and_then(|inferred| {
                 let frame_set = inferred.frame_set.clone();
                 stages::decode(inferred, &mut decoders, &names)
@@ -136,8 +153,8 @@ pub(crate) fn spawn_stages(
                 break;
             }
         }
-    });
-    (decoded_rx, vec![preprocess, inference, decode])
+    }));
+    (decoded_rx, threads)
 }
 
 /// Writes results as they come, in order. Returns whether the source ran to its end.

@@ -18,8 +18,9 @@ mod report;
 mod sink;
 mod source;
 pub mod stages;
+mod workers;
 
-pub use bench::{benchmark_stages, StageBenchmark};
+pub use bench::{benchmark_stages, benchmark_workers, StageBenchmark, WorkerBenchmark};
 pub use concurrent::{replay_concurrent, Failed, Pacing, StageResult, DROP_BEHIND};
 pub use error::{PipelineError, Result};
 pub use live::{LivePipeline, PushOutcome};
@@ -35,3 +36,4 @@ pub use replay::{load_models, model_reports, replay_sequential, Progress, Replay
 pub use report::{FrameProblem, Latency, ModelReport, Report, StageSamples};
 pub use sink::{OutputDirectory, PERCEPTION_FILE, REPORT_FILE};
 pub use source::FrameSource;
+pub use workers::{default_workers, engine_sets, worker_target};

@@ -39,7 +39,9 @@ impl LivePipeline {
         let (preprocessors, engines, decoders, names) = stages::split(models);
         let (input, source) = bounded(queue.max(1));
         let drain = source.clone();
-        let (results, workers) = spawn_stages(source, preprocessors, engines, decoders, names);
+        // One inference worker: the lowest latency per frame set, which a vehicle stack wants.
+        let (results, workers) =
+            spawn_stages(source, preprocessors, vec![engines], decoders, names);
         Self {
             input: Some(input),
             drain,

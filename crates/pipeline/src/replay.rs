@@ -7,7 +7,7 @@ use crate::report::{FrameProblem, ModelReport, Report, StageSamples};
 use crate::sink::OutputDirectory;
 use crate::stages::{self, milliseconds, Decoded};
 use panoptes_drive::{Drive, FrameSet};
-use panoptes_runtime::{ExecutionTarget, Optimization};
+use panoptes_runtime::{Engine, ExecutionTarget, Optimization};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -39,6 +39,9 @@ pub struct ReplayOptions {
     pub pacing: crate::concurrent::Pacing,
     /// Frame sets that may wait between the source and pre-processing.
     pub queue: usize,
+    /// Inference workers of the concurrent pipeline, each with its own engines; `None`: two
+    /// on a CPU with at least two cores, else one (see [`crate::default_workers`]).
+    pub inference_workers: Option<usize>,
     /// Also write `overlays/<frame>.jpg`: every camera as it sits on the vehicle, with results.
     pub overlays: bool,
     /// Set from another thread (Ctrl-C) to stop after the current frame set; outputs are
@@ -58,6 +61,7 @@ impl ReplayOptions {
             repeat: 1,
             pacing: crate::concurrent::Pacing::Offline,
             queue: 2,
+            inference_workers: None,
             overlays: false,
             stop: Arc::new(AtomicBool::new(false)),
         }
@@ -262,8 +266,28 @@ pub fn model_reports(models: &[LoadedModel]) -> Vec<ModelReport> {
             manifest: model.manifest.path.display().to_string(),
             weights: model.manifest.weights.display().to_string(),
             provider: model.engine.target().label(),
+            workers: 1,
+            cpu_threads: cpu_threads(model.engine.target()),
         })
         .collect()
+}
+
+/// Records the inference workers' engines in the model reports.
+pub(crate) fn note_workers(reports: &mut [ModelReport], engine_sets: &[Vec<Engine>]) {
+    for (index, report) in reports.iter_mut().enumerate() {
+        if let Some(engine) = engine_sets.first().and_then(|engines| engines.get(index)) {
+            report.provider = engine.target().label();
+            report.cpu_threads = cpu_threads(engine.target());
+        }
+        report.workers = engine_sets.len();
+    }
+}
+
+fn cpu_threads(target: &ExecutionTarget) -> Option<usize> {
+    match target {
+        ExecutionTarget::Cpu(options) => options.intra_threads,
+        _ => None,
+    }
 }
 
 /// Replays `drive` one frame set at a time, each stage after the other (the reference path).

@@ -80,6 +80,11 @@ pub struct ModelReport {
     pub weights: String,
     /// The execution provider actually used, e.g. `cpu`, `cuda:0`.
     pub provider: String,
+    /// Engines of this model running side by side (inference workers).
+    pub workers: usize,
+    /// Threads inside each operator of each CPU engine; `null`: ONNX Runtime's default (every
+    /// core) or not a CPU engine.
+    pub cpu_threads: Option<usize>,
 }
 
 /// A per-frame problem that was survived.

@@ -134,6 +134,8 @@ impl EngineBuilder {
                         description,
                         batch_limit,
                         target: target.clone(),
+                        batch_size: self.batch_size,
+                        optimization: self.optimization,
                         padding: None,
                     });
                 }
@@ -159,6 +161,8 @@ pub struct Engine {
     description: ModelDescription,
     batch_limit: BatchLimit,
     target: ExecutionTarget,
+    batch_size: usize,
+    optimization: Optimization,
     padding: Option<Array4<f32>>,
 }
 
@@ -186,6 +190,16 @@ impl Engine {
     /// The execution target actually used.
     pub fn target(&self) -> &ExecutionTarget {
         &self.target
+    }
+
+    /// Another session of the same model, batch size and optimisation on `target` (only): for
+    /// a second worker thread, or the same target with another thread count.
+    pub fn twin(&self, target: ExecutionTarget) -> Result<Engine> {
+        Engine::builder(Arc::clone(&self.manifest))
+            .with_targets(vec![target])
+            .with_batch_size(self.batch_size)
+            .with_optimization(self.optimization)
+            .build()
     }
 
     /// Whether the graph takes any batch size or a fixed one.

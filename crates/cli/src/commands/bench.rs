@@ -2,7 +2,7 @@
 //! throughput against inference alone.
 
 use anyhow::Context;
-use panoptes::{Drive, Pacing, ReplayOptions, StageBenchmark};
+use panoptes::{Drive, Pacing, ReplayOptions, StageBenchmark, WorkerBenchmark};
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
@@ -30,6 +30,10 @@ pub struct Args {
     /// Frame sets replayed for the throughput comparison (the drive is repeated as needed).
     #[arg(long, default_value_t = 30)]
     frame_sets: usize,
+    /// Inference workers of the concurrent replay, each with its own engines (default: 2 on a
+    /// CPU with at least 2 cores, else 1); inference alone is also measured with as many.
+    #[arg(long)]
+    workers: Option<usize>,
     /// Also write the figures as JSON.
     #[arg(long)]
     json: Option<PathBuf>,
@@ -38,6 +42,7 @@ pub struct Args {
 #[allow(clippy::print_stdout, clippy::print_stderr)]
 pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()> {
     anyhow::ensure!(args.iterations > 0, "--iterations must be at least 1");
+    anyhow::ensure!(args.workers != Some(0), "--workers must be at least 1");
     let requests = args.model.requests(matches)?;
     let targets = args.model.targets()?;
     let optimization = args.model.optimization()?;
@@ -63,10 +68,12 @@ pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()>
         repeat: args.frame_sets.div_ceil(drive.frame_sets().len().max(1)),
         pacing: Pacing::Offline,
         queue: 2,
+        inference_workers: args.workers,
         overlays: false,
         stop: Arc::new(AtomicBool::new(false)),
     };
     let mut stages: Vec<StageBenchmark> = Vec::new();
+    let mut parallel: Vec<WorkerBenchmark> = Vec::new();
     for request in &requests {
         options.models = vec![request.clone()];
         let model = panoptes::load_models(&options, cameras)?.remove(0);
@@ -79,6 +86,21 @@ pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()>
         stages.push(panoptes::benchmark_stages(
             model,
             &frame_set,
+            args.warmup,
+            args.iterations,
+        )?);
+        let model = panoptes::load_models(&options, cameras)?.remove(0);
+        let workers = args
+            .workers
+            .unwrap_or_else(|| panoptes::default_workers(std::slice::from_ref(&model.engine)));
+        eprintln!(
+            "panoptes bench: {} inference alone, {workers} workers side by side",
+            model.manifest.name
+        );
+        parallel.push(panoptes::benchmark_workers(
+            model,
+            &frame_set,
+            workers,
             args.warmup,
             args.iterations,
         )?);
@@ -131,11 +153,30 @@ pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()>
             format!("{:.1} / {:.1}", stage.decode_ms.p50, stage.decode_ms.p99),
         );
     }
-    println!("inference alone: {inference_alone:.2} frame sets/s ({cameras} cameras per set)");
+    // Models run back to back in each worker: their times per frame set add up.
+    let workers_alone = 1.0
+        / parallel
+            .iter()
+            .map(|bench| 1.0 / bench.frame_sets_per_second.max(1e-9))
+            .sum::<f64>()
+            .max(1e-9);
+    let workers = parallel.first().map_or(1, |bench| bench.workers);
+    let threads = parallel
+        .first()
+        .and_then(|bench| bench.cpu_threads)
+        .map_or("default".to_string(), |threads| threads.to_string());
+    // The model's own throughput: the better of the two ways to run it with nothing else to do.
+    let best = inference_alone.max(workers_alone);
+    println!(
+        "inference alone, one engine: {inference_alone:.2} frame sets/s ({cameras} cameras per set)"
+    );
+    println!(
+        "inference alone, {workers} engines side by side ({threads} threads each): {workers_alone:.2} frame sets/s"
+    );
     for (mode, throughput, latency) in &replays {
         println!(
-            "replay {mode:<10}: {throughput:.2} frame sets/s = {:.0}% of inference alone; latency p50 {:.1} ms, p99 {:.1} ms",
-            100.0 * throughput / inference_alone,
+            "replay {mode:<10}: {throughput:.2} frame sets/s = {:.0}% of the better inference alone; latency p50 {:.1} ms, p99 {:.1} ms",
+            100.0 * throughput / best,
             latency.p50,
             latency.p99
         );
@@ -145,9 +186,11 @@ pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()>
             "drive": args.drive,
             "stages": stages,
             "inference_alone_frame_sets_per_second": inference_alone,
+            "inference_workers": parallel,
+            "inference_workers_frame_sets_per_second": workers_alone,
             "replay": replays.iter().map(|(mode, throughput, latency)| serde_json::json!({
                 "mode": mode, "frame_sets_per_second": throughput,
-                "fraction_of_inference_alone": throughput / inference_alone, "latency_ms": latency,
+                "fraction_of_inference_alone": throughput / best, "latency_ms": latency,
             })).collect::<Vec<_>>(),
         });
         std::fs::write(path, serde_json::to_string_pretty(&json)? + "\n")
