@@ -78,14 +78,16 @@ def giou(predicted, target):
     return iou - (hull - union) / hull.clamp(min=1e-6)
 
 
-def detection_loss(raw, batch):
+def detection_loss(raw, batch, class_weights):
     box_map, keypoint_map = raw["boxes"], raw["keypoints"]
     heat, weight, classes, corners, points = detection_targets(batch["boxes"], batch["keypoints"])
     logits = box_map.flatten(2).transpose(1, 2)
     objectness = focal_heat_loss(logits[..., 0], heat)
     positive = weight > 0
     count = weight[positive].sum().clamp(min=1)
-    class_loss = (F.cross_entropy(logits[positive][:, 1 : 1 + len(DETECTION_CLASSES)], classes[positive], reduction="none") * weight[positive]).sum() / count
+    class_logits = logits[positive][:, 1 : 1 + len(DETECTION_CLASSES)]
+    class_loss = F.cross_entropy(class_logits, classes[positive], weight=class_weights, reduction="none")
+    class_loss = (class_loss * weight[positive]).sum() / count
     xs, ys = cell_centres(GRID_H, GRID_W)
     l, t, r, b = decode_boxes(box_map).unbind(-1)
     predicted = torch.stack([xs - l, ys - t, xs + r, ys + b], -1)
@@ -106,18 +108,21 @@ def detection_loss(raw, batch):
 
 
 def dense_losses(raw, batch, class_weights):
+    """Segmentation and depth at stride 2: the stride-4 maps upsampled ×2 as the engine does,
+    against every second label pixel. At the full input size these two losses cost as much as
+    the whole network's forward and backward pass."""
     losses = {}
-    size = (INPUT_HEIGHT, INPUT_WIDTH)
+    size = (INPUT_HEIGHT // 2, INPUT_WIDTH // 2)
     if "segmentation" in raw:
         logits = F.interpolate(raw["segmentation"], size=size, mode="bilinear", align_corners=False)
         # `void` (outside a fisheye's image circle) is no class to learn: it is never a target,
         # so the model never predicts it, and `panoptes eval` ignores those pixels too.
         losses["segmentation"] = F.cross_entropy(
-            logits, batch["segmentation"], weight=class_weights, ignore_index=VOID
+            logits, batch["segmentation"][:, ::2, ::2], weight=class_weights["segmentation"], ignore_index=VOID
         )
     if "log_depth" in raw:
         log_depth = F.interpolate(raw["log_depth"], size=size, mode="bilinear", align_corners=False)[:, 0]
-        depth = batch["depth"]
+        depth = batch["depth"][:, ::2, ::2]
         valid = depth > 0
         target = torch.log(depth[valid].clamp(MIN_DEPTH, MAX_DEPTH))
         losses["depth"] = 2 * (log_depth[valid] - target).abs().mean() if valid.any() else log_depth.sum() * 0
@@ -127,5 +132,5 @@ def dense_losses(raw, batch, class_weights):
 def total_loss(raw, batch, class_weights):
     losses = dense_losses(raw, batch, class_weights)
     if "boxes" in raw:
-        losses.update(detection_loss(raw, batch))
+        losses.update(detection_loss(raw, batch, class_weights["detection"]))
     return sum(losses.values()), {name: float(value) for name, value in losses.items()}

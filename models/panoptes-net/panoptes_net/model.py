@@ -12,6 +12,7 @@ from .spec import (
 )
 
 TASKS = ("detection", "segmentation", "depth")
+DENSE = 24  # channels of the stride-4 map that the segmentation and depth heads read
 
 
 def conv_bn(cin, cout, kernel=3, stride=1, groups=1, act=True):
@@ -64,7 +65,7 @@ class Neck(nn.Module):
     """Top-down FPN-lite: stride-8 features (32 ch) that see stride-32 context, plus a stride-4
     map (16 ch) for the dense heads."""
 
-    def __init__(self, width=32, dense=16):
+    def __init__(self, width=32, dense=DENSE):
         super().__init__()
         c4, c8, c16, c32 = Encoder.channels
         self.lateral32 = conv_bn(c32, width, 1)
@@ -119,9 +120,9 @@ class PanoptesNet(nn.Module):
         if "detection" in self.tasks:
             self.detection = DetectionHead()
         if "segmentation" in self.tasks:
-            self.segmentation = DenseHead(16, len(SEGMENTATION_CLASSES))
+            self.segmentation = DenseHead(DENSE, len(SEGMENTATION_CLASSES))
         if "depth" in self.tasks:
-            self.depth = DenseHead(16, 1)
+            self.depth = DenseHead(DENSE, 1)
             nn.init.constant_(self.depth[1].bias, math.log(10.0))
 
     def forward(self, images):

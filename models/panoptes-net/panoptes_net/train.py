@@ -9,7 +9,7 @@ import torch
 from .data import CachedSet
 from .losses import total_loss
 from .model import PanoptesNet
-from .spec import MEAN, SEGMENTATION_CLASSES, STD
+from .spec import DETECTION_CLASSES, MEAN, SEGMENTATION_CLASSES, STD
 
 
 def normalise(images):
@@ -39,12 +39,35 @@ def class_weights(dataset, samples=200):
     return torch.tensor(weights, dtype=torch.float32)
 
 
+def detection_class_weights(dataset):
+    """The same square-root inverse frequency over the detection classes' boxes (cyclists and
+    buses are a few percent of them and would otherwise be called pedestrians and trucks)."""
+    valid = dataset.boxes[..., 5] > 0
+    counts = np.bincount(dataset.boxes[..., 0][valid].astype(np.int64), minlength=len(DETECTION_CLASSES))
+    frequency = counts / max(counts.sum(), 1)
+    weights = 1.0 / np.sqrt(np.maximum(frequency, 1e-3))
+    weights = np.clip(weights / weights.mean(), 0.5, 2.0)
+    return torch.tensor(weights, dtype=torch.float32)
+
+
+def repeat_factors(dataset, threshold=0.3):
+    """LVIS repeat-factor sampling: an image is drawn max(1, sqrt(t / f)) times as often, f the
+    fraction of images that hold its rarest detection class."""
+    valid = dataset.boxes[..., 5] > 0
+    classes = dataset.boxes[..., 0].astype(np.int64)
+    present = np.stack([(valid & (classes == c)).any(1) for c in range(len(DETECTION_CLASSES))], 1)
+    fraction = np.maximum(present.mean(0), 1e-6)
+    factor = np.maximum(1.0, np.sqrt(threshold / fraction))
+    return torch.tensor(np.where(present, factor[None, :], 1.0).max(1), dtype=torch.float64)
+
+
 def train(cache_dir, tasks, minutes, log, batch_size=8, learning_rate=3e-3, seed=0):
     """Trains a model with the heads in `tasks` for `minutes` of wall clock; returns it."""
     torch.manual_seed(seed)
     generator = torch.Generator().manual_seed(seed)
     dataset = CachedSet(cache_dir)
-    weights = class_weights(dataset)
+    weights = {"segmentation": class_weights(dataset), "detection": detection_class_weights(dataset)}
+    sampling = repeat_factors(dataset)
     # Channels-last convolutions run about a third faster with oneDNN on this CPU.
     model = PanoptesNet(tasks).to(memory_format=torch.channels_last)
     parameters = sum(p.numel() for p in model.parameters())
@@ -63,7 +86,7 @@ def train(cache_dir, tasks, minutes, log, batch_size=8, learning_rate=3e-3, seed
         scale = progress / warmup if progress < warmup else 0.5 * (1 + np.cos(np.pi * (progress - warmup) / (1 - warmup)))
         for group in optimiser.param_groups:
             group["lr"] = learning_rate * max(scale, 0.01)
-        indices = torch.randint(len(dataset), (batch_size,), generator=generator).tolist()
+        indices = torch.multinomial(sampling, batch_size, replacement=True, generator=generator).tolist()
         flips = (torch.rand(batch_size, generator=generator) < 0.5).tolist()
         batch = dataset.batch(indices, flips)
         images = normalise(jitter(batch["images"].float(), generator)).contiguous(memory_format=torch.channels_last)
