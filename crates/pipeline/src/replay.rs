@@ -114,6 +114,8 @@ pub(crate) struct RunLedger {
     pub drops: BTreeMap<String, usize>,
     pub started: Instant,
     pub memory: crate::memory::MemoryReport,
+    /// Resident MiB after each frame set written from the warm-up on.
+    pub resident: Vec<f64>,
     /// The rig, when overlays are drawn.
     pub overlay_rig: Option<panoptes_rig::CameraRig>,
 }
@@ -129,6 +131,7 @@ impl RunLedger {
             drops: BTreeMap::new(),
             started: Instant::now(),
             memory: crate::memory::MemoryReport::default(),
+            resident: Vec::new(),
         }
     }
 
@@ -164,6 +167,9 @@ impl RunLedger {
         self.written += 1;
         if self.written == WARMUP_FRAME_SETS {
             self.memory.after_warmup_mib = crate::memory::resident_mib();
+        }
+        if self.written >= WARMUP_FRAME_SETS {
+            self.resident.extend(crate::memory::resident_mib());
         }
         Ok(())
     }
@@ -209,7 +215,7 @@ impl RunLedger {
         let memory = crate::memory::MemoryReport {
             end_mib: crate::memory::resident_mib(),
             peak_mib: crate::memory::peak_mib(),
-            ..self.memory
+            ..self.memory.with_samples(&self.resident)
         };
         Report {
             drive: drive.root().display().to_string(),
