@@ -161,17 +161,18 @@ pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()>
             .sum::<f64>()
             .max(1e-9);
     let workers = parallel.first().map_or(1, |bench| bench.workers);
-    let threads = parallel
-        .first()
-        .and_then(|bench| bench.cpu_threads)
-        .map_or("default".to_string(), |threads| threads.to_string());
+    let threads = match parallel.first().and_then(|bench| bench.cpu_threads) {
+        Some(1) => "1 thread".to_string(),
+        Some(threads) => format!("{threads} threads"),
+        None => "default threads".to_string(),
+    };
     // The model's own throughput: the better of the two ways to run it with nothing else to do.
     let best = inference_alone.max(workers_alone);
     println!(
         "inference alone, one engine: {inference_alone:.2} frame sets/s ({cameras} cameras per set)"
     );
     println!(
-        "inference alone, {workers} engines side by side ({threads} threads each): {workers_alone:.2} frame sets/s"
+        "inference alone, {workers} engines side by side ({threads} each): {workers_alone:.2} frame sets/s"
     );
     for (mode, throughput, latency) in &replays {
         println!(
