@@ -115,10 +115,7 @@ pub fn benchmark_workers(
     let cpu_threads = sets
         .first()
         .and_then(|engines| engines.first())
-        .and_then(|engine| match engine.target() {
-            panoptes_runtime::ExecutionTarget::Cpu(options) => options.intra_threads,
-            _ => None,
-        });
+        .and_then(|engine| crate::workers::cpu_threads(engine.target()));
     let workers = sets.len();
     let barrier = std::sync::Barrier::new(workers + 1);
     let (started, results) = std::thread::scope(|scope| {

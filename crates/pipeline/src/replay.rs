@@ -273,7 +273,7 @@ pub fn model_reports(models: &[LoadedModel]) -> Vec<ModelReport> {
             weights: model.manifest.weights.display().to_string(),
             provider: model.engine.target().label(),
             workers: 1,
-            cpu_threads: cpu_threads(model.engine.target()),
+            cpu_threads: crate::workers::cpu_threads(model.engine.target()),
         })
         .collect()
 }
@@ -283,16 +283,9 @@ pub(crate) fn note_workers(reports: &mut [ModelReport], engine_sets: &[Vec<Engin
     for (index, report) in reports.iter_mut().enumerate() {
         if let Some(engine) = engine_sets.first().and_then(|engines| engines.get(index)) {
             report.provider = engine.target().label();
-            report.cpu_threads = cpu_threads(engine.target());
+            report.cpu_threads = crate::workers::cpu_threads(engine.target());
         }
         report.workers = engine_sets.len();
-    }
-}
-
-fn cpu_threads(target: &ExecutionTarget) -> Option<usize> {
-    match target {
-        ExecutionTarget::Cpu(options) => options.intra_threads,
-        _ => None,
     }
 }
 

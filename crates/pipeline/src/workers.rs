@@ -61,6 +61,14 @@ pub fn worker_target(target: &ExecutionTarget, workers: usize) -> ExecutionTarge
     }
 }
 
+/// Threads inside each operator of a CPU target (`None`: ONNX Runtime's default, or not a CPU).
+pub(crate) fn cpu_threads(target: &ExecutionTarget) -> Option<usize> {
+    match target {
+        ExecutionTarget::Cpu(options) => options.intra_threads,
+        _ => None,
+    }
+}
+
 fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, usize::from)
 }
