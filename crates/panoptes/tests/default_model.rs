@@ -6,13 +6,10 @@
 mod common;
 
 use panoptes::{
-    BatchLimit, DetectionClass, Drive, Engine, ExecutionTarget, Manifest, ModelRequest,
-    Optimization, ReplayOptions, SemanticClass,
+    BatchLimit, DetectionClass, Drive, Engine, Manifest, ModelRequest, ReplayOptions, SemanticClass,
 };
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
 
 /// A detection's label and `[x, y, w, h]` box.
 type LabelledBox = (String, [f32; 4]);
@@ -133,21 +130,14 @@ fn clear_vehicles(drive: &Drive) -> Vec<(usize, String, [f32; 4])> {
 fn replay_of_the_sample_drive_finds_the_ground_truth_vehicles() {
     let drive = Drive::open(&sample_drive()).unwrap();
     let folder = tempfile::tempdir().unwrap();
+    let models = vec![ModelRequest {
+        manifest: model_dir().join("panoptes-net.toml"),
+        weights: None,
+    }];
+    // Offline, on the CPU, every default but the limit.
     let options = ReplayOptions {
-        models: vec![ModelRequest {
-            manifest: model_dir().join("panoptes-net.toml"),
-            weights: None,
-        }],
-        targets: ExecutionTarget::parse_list("cpu").unwrap(),
-        optimization: Optimization::All,
-        out: folder.path().to_path_buf(),
         limit: Some(4),
-        repeat: 1,
-        pacing: panoptes::Pacing::Offline,
-        queue: 2,
-        inference_workers: None,
-        overlays: false,
-        stop: Arc::new(AtomicBool::new(false)),
+        ..ReplayOptions::new(models, folder.path())
     };
     let models = panoptes::load_models(&options, drive.rig().len()).unwrap();
     let report = panoptes::replay_sequential(&drive, models, &options, &mut |_| {}).unwrap();

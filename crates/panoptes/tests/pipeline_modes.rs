@@ -4,13 +4,8 @@
 
 mod common;
 
-use panoptes::{
-    Drive, DriveWriter, ExecutionTarget, FrameInput, ModelRequest, Optimization, Pacing,
-    ReplayOptions,
-};
+use panoptes::{Drive, DriveWriter, FrameInput, ModelRequest, Pacing, ReplayOptions};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
 
 const FRAME_SETS: u64 = 6;
 const BROKEN_FRAME: u64 = 2;
@@ -38,22 +33,16 @@ fn write_drive(root: &Path) -> Option<PathBuf> {
 }
 
 fn options(out: &Path, pacing: Pacing) -> Option<ReplayOptions> {
+    let models = vec![ModelRequest {
+        manifest: common::zoo("yolox-nano.toml"),
+        weights: Some(common::yolox_weights()?),
+    }];
     Some(ReplayOptions {
-        models: vec![ModelRequest {
-            manifest: common::zoo("yolox-nano.toml"),
-            weights: Some(common::yolox_weights()?),
-        }],
-        targets: ExecutionTarget::parse_list("cpu").unwrap(),
-        optimization: Optimization::All,
-        out: out.to_path_buf(),
-        limit: None,
-        repeat: 1,
         pacing,
         queue: 1,
         // Two workers on any machine: frame sets dealt in turn must still leave in order.
         inference_workers: Some(2),
-        overlays: false,
-        stop: Arc::new(AtomicBool::new(false)),
+        ..ReplayOptions::new(models, out)
     })
 }
 

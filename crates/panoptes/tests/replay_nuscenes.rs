@@ -5,35 +5,21 @@
 mod common;
 
 use ndarray::Axis;
-use panoptes::{
-    Drive, Engine, ExecutionTarget, Manifest, ModelRequest, Optimization, ReplayOptions,
-};
-use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
+use panoptes::{Drive, Engine, Manifest, ModelRequest, ReplayOptions};
 
 fn replay_options(out: &std::path::Path) -> Option<ReplayOptions> {
-    Some(ReplayOptions {
-        models: vec![
-            ModelRequest {
-                manifest: common::zoo("yolox-nano.toml"),
-                weights: Some(common::yolox_weights()?),
-            },
-            ModelRequest {
-                manifest: common::zoo("twinlitenet.toml"),
-                weights: Some(common::twinlitenet_weights()?),
-            },
-        ],
-        targets: ExecutionTarget::parse_list("cpu").unwrap(),
-        optimization: Optimization::All,
-        out: out.to_path_buf(),
-        limit: None,
-        repeat: 1,
-        pacing: panoptes::Pacing::Offline,
-        queue: 2,
-        inference_workers: None,
-        overlays: false,
-        stop: Arc::new(AtomicBool::new(false)),
-    })
+    let models = vec![
+        ModelRequest {
+            manifest: common::zoo("yolox-nano.toml"),
+            weights: Some(common::yolox_weights()?),
+        },
+        ModelRequest {
+            manifest: common::zoo("twinlitenet.toml"),
+            weights: Some(common::twinlitenet_weights()?),
+        },
+    ];
+    // Offline, on the CPU, the whole drive: every default.
+    Some(ReplayOptions::new(models, out))
 }
 
 #[test]
