@@ -148,6 +148,8 @@ def main():
         model, summary = train(cache, tasks, minutes, log)
         weights = f"{name}.onnx"
         size = export_onnx(model, os.path.join(HERE, weights))
+        # The trained weights too (git-ignored), so that a change to the export alone needs no retraining.
+        torch.save(model.state_dict(), os.path.join(WORK, f"{name}.pt"))
         comment = (
             f"{name}: {'shared encoder, ' if len(tasks) > 1 else 'single-task, '}heads: {', '.join(tasks)}.\n"
             f"Trained by models/panoptes-net/recipe.py on simulated drives; see README.md there."

@@ -67,9 +67,11 @@ fn shared_model_validates_with_a_dynamic_batch_and_the_simulator_classes() {
     // One run of a six-camera batch (grey images): the shapes the decoders rely on.
     let batch = ndarray::Array4::<f32>::zeros((6, 3, 224, 384));
     let outputs = engine.run(batch.view()).unwrap();
-    // Box, objectness, classes, 3 × 17 keypoints per row; one row per stride-8 cell (48 × 28).
+    // Box, objectness, classes, 3 × 17 keypoints per row; one row per stride-8 cell (48 × 28)
+    // and per stride-4 cell (96 × 56).
     let row = 5 + detection.len() + 3 * 17;
-    assert_eq!(outputs.get("detections").unwrap().shape(), [6, 1344, row]);
+    let cells = 48 * 28 + 96 * 56;
+    assert_eq!(outputs.get("detections").unwrap().shape(), [6, cells, row]);
     let classes = semantic.len();
     let segmentation = outputs.get("segmentation").unwrap();
     assert_eq!(segmentation.shape(), [6, classes, 56, 96]);

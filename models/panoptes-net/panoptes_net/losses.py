@@ -5,27 +5,40 @@ with focal loss); the cells near a centre regress the box (GIoU), the class and,
 import torch
 import torch.nn.functional as F
 
-from .model import cell_centres, decode_boxes, decode_keypoints
-from .spec import DETECTION_STRIDE, INPUT_HEIGHT, INPUT_WIDTH, KEYPOINT_CLASSES, KEYPOINTS, MAX_DEPTH, MIN_DEPTH
-from .spec import DETECTION_CLASSES, SEGMENTATION_CLASSES
+from .model import decode_boxes, decode_keypoints, rows
+from .spec import DETECTION_CLASSES, DETECTION_STRIDES, INPUT_HEIGHT, INPUT_WIDTH, KEYPOINT_CLASSES, KEYPOINTS
+from .spec import MAX_DEPTH, MIN_DEPTH, SEGMENTATION_CLASSES, SMALL_BOX
 
-GRID_H, GRID_W = INPUT_HEIGHT // DETECTION_STRIDE, INPUT_WIDTH // DETECTION_STRIDE
+# Each level's grid (rows, columns) and where its cells start in the list of all cells, in the
+# order of model.rows: stride 8 first.
+GRIDS = {stride: (INPUT_HEIGHT // stride, INPUT_WIDTH // stride) for stride in DETECTION_STRIDES}
+OFFSETS, CELLS = {}, 0
+for _stride, (_rows, _columns) in GRIDS.items():
+    OFFSETS[_stride] = CELLS
+    CELLS += _rows * _columns
 POSITIVE_HEAT = 0.6  # cells whose Gaussian value reaches this regress the box
 VOID = SEGMENTATION_CLASSES.index("void")
 
 
+def level_of(width, height):
+    """The stride whose level learns a box of this size (model-input pixels)."""
+    return min(DETECTION_STRIDES) if max(width, height) < SMALL_BOX else max(DETECTION_STRIDES)
+
+
 def detection_targets(boxes, keypoints):
-    """Per-cell targets for a batch: heat [N, HW], positive weight [N, HW], class [N, HW],
-    box corners [N, HW, 4], keypoints [N, HW, K, 3] (zero where the box carries none)."""
+    """Per-cell targets for a batch, over the cells of every level (model.rows' order): heat
+    [N, R], positive weight [N, R], class [N, R], box corners [N, R, 4], keypoints [N, R, K, 3]
+    (zero where the box carries none)."""
     n = boxes.shape[0]
-    cells = GRID_H * GRID_W
-    heat = torch.zeros(n, GRID_H, GRID_W)
-    weight = torch.zeros(n, cells)
-    classes = torch.zeros(n, cells, dtype=torch.long)
-    corners = torch.zeros(n, cells, 4)
-    points = torch.zeros(n, cells, KEYPOINTS, 3)
-    xs = (torch.arange(GRID_W, dtype=torch.float32) + 0.5)[None, :]
-    ys = (torch.arange(GRID_H, dtype=torch.float32) + 0.5)[:, None]
+    heat = torch.zeros(n, CELLS)
+    weight = torch.zeros(n, CELLS)
+    classes = torch.zeros(n, CELLS, dtype=torch.long)
+    corners = torch.zeros(n, CELLS, 4)
+    points = torch.zeros(n, CELLS, KEYPOINTS, 3)
+    grids = {
+        stride: ((torch.arange(w, dtype=torch.float32) + 0.5)[None, :], (torch.arange(h, dtype=torch.float32) + 0.5)[:, None])
+        for stride, (h, w) in GRIDS.items()
+    }
     for image in range(n):
         valid = boxes[image, :, 5] > 0
         # Boxes are stored largest first: smaller ones overwrite shared cells.
@@ -34,23 +47,28 @@ def detection_targets(boxes, keypoints):
             width, height = x1 - x0, y1 - y0
             if width < 2 or height < 2:
                 continue
-            cx, cy = (x0 + x1) / 2 / DETECTION_STRIDE, (y0 + y1) / 2 / DETECTION_STRIDE
-            col = min(max(int(cx), 0), GRID_W - 1)
-            row = min(max(int(cy), 0), GRID_H - 1)
-            sigma_x = max(width / DETECTION_STRIDE / 6, 0.4)
-            sigma_y = max(height / DETECTION_STRIDE / 6, 0.4)
+            stride = level_of(width, height)
+            grid_h, grid_w = GRIDS[stride]
+            xs, ys = grids[stride]
+            cells = slice(OFFSETS[stride], OFFSETS[stride] + grid_h * grid_w)
+            cx, cy = (x0 + x1) / 2 / stride, (y0 + y1) / 2 / stride
+            col = min(max(int(cx), 0), grid_w - 1)
+            row = min(max(int(cy), 0), grid_h - 1)
+            sigma_x = max(width / stride / 6, 0.4)
+            sigma_y = max(height / stride / 6, 0.4)
             gaussian = torch.exp(
                 -((xs - (col + 0.5)) ** 2) / (2 * sigma_x**2) - ((ys - (row + 0.5)) ** 2) / (2 * sigma_y**2)
-            )
-            heat[image] = torch.maximum(heat[image], gaussian)
-            region = gaussian.flatten() >= POSITIVE_HEAT
-            region[row * GRID_W + col] = True
-            weight[image, region] = gaussian.flatten()[region]
-            classes[image, region] = int(cls)
-            corners[image, region] = torch.tensor([x0, y0, x1, y1])
+            ).flatten()
+            heat[image, cells] = torch.maximum(heat[image, cells], gaussian)
+            region = gaussian >= POSITIVE_HEAT
+            region[row * grid_w + col] = True
+            level_weight, level_classes = weight[image, cells], classes[image, cells]
+            level_weight[region] = gaussian[region]
+            level_classes[region] = int(cls)
+            corners[image, cells][region] = torch.tensor([x0, y0, x1, y1])
             if int(cls) in KEYPOINT_CLASSES:
-                points[image, region] = keypoints[image, slot]
-    return heat.flatten(1), weight, classes, corners, points
+                points[image, cells][region] = keypoints[image, slot]
+    return heat, weight, classes, corners, points
 
 
 def focal_heat_loss(logits, heat):
@@ -79,30 +97,34 @@ def giou(predicted, target):
 
 
 def detection_loss(raw, batch, class_weights):
-    box_map, keypoint_map = raw["boxes"], raw["keypoints"]
+    logits, keypoint_rows, xs, ys, strides = rows(raw["detection"])
     heat, weight, classes, corners, points = detection_targets(batch["boxes"], batch["keypoints"])
-    logits = box_map.flatten(2).transpose(1, 2)
     objectness = focal_heat_loss(logits[..., 0], heat)
-    positive = weight > 0
-    count = weight[positive].sum().clamp(min=1)
-    class_logits = logits[positive][:, 1 : 1 + len(DETECTION_CLASSES)]
-    class_loss = F.cross_entropy(class_logits, classes[positive], weight=class_weights, reduction="none")
-    class_loss = (class_loss * weight[positive]).sum() / count
-    xs, ys = cell_centres(GRID_H, GRID_W)
-    l, t, r, b = decode_boxes(box_map).unbind(-1)
+    # Everything else is learnt at the positive cells only: pick them before decoding.
+    image, cell = torch.nonzero(weight > 0, as_tuple=True)
+    positive_weight = weight[image, cell]
+    count = positive_weight.sum().clamp(min=1)
+    positive = logits[image, cell][None]
+    xs, ys, strides = xs[cell], ys[cell], strides[cell]
+    class_logits = positive[0, :, 1 : 1 + len(DETECTION_CLASSES)]
+    class_loss = F.cross_entropy(class_logits, classes[image, cell], weight=class_weights, reduction="none")
+    class_loss = (class_loss * positive_weight).sum() / count
+    l, t, r, b = decode_boxes(positive, strides)[0].unbind(-1)
     predicted = torch.stack([xs - l, ys - t, xs + r, ys + b], -1)
-    box_loss = ((1 - giou(predicted[positive], corners[positive])) * weight[positive]).sum() / count
-    offsets, visibility = decode_keypoints(keypoint_map)
-    person = positive & (points[..., 2].amax(-1) > 0)
+    target_corners = corners[image, cell]
+    box_loss = ((1 - giou(predicted, target_corners)) * positive_weight).sum() / count
+    offsets, visibility = decode_keypoints(keypoint_rows[image, cell][None], strides)
+    target_points = points[image, cell]
+    person = target_points[..., 2].amax(-1) > 0
     keypoint_loss = torch.zeros(())
     if person.any():
-        target = points[person]
-        centre = torch.stack([xs, ys], -1)[None].expand(positive.shape[0], -1, -1)[person]
-        scale = (corners[person][:, 3] - corners[person][:, 1]).clamp(min=8)[:, None, None]
+        target = target_points[person]
+        centre = torch.stack([xs, ys], -1)[person]
+        scale = (target_corners[person][:, 3] - target_corners[person][:, 1]).clamp(min=8)[:, None, None]
         labelled = (target[..., 2] > 0).float()
-        error = ((offsets[person] + centre[:, None, :] - target[..., :2]).abs() / scale).sum(-1)
+        error = ((offsets[0][person] + centre[:, None, :] - target[..., :2]).abs() / scale).sum(-1)
         position = (error * labelled).sum() / labelled.sum().clamp(min=1)
-        seen = F.binary_cross_entropy_with_logits(visibility[person], (target[..., 2] > 1.5).float())
+        seen = F.binary_cross_entropy_with_logits(visibility[0][person], (target[..., 2] > 1.5).float())
         keypoint_loss = 4 * position + seen
     return {"objectness": objectness, "class": class_loss, "box": 2 * box_loss, "keypoints": keypoint_loss}
 
@@ -131,6 +153,6 @@ def dense_losses(raw, batch, class_weights):
 
 def total_loss(raw, batch, class_weights):
     losses = dense_losses(raw, batch, class_weights)
-    if "boxes" in raw:
+    if "detection" in raw:
         losses.update(detection_loss(raw, batch, class_weights["detection"]))
     return sum(losses.values()), {name: float(value) for name, value in losses.items()}

@@ -8,7 +8,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .spec import (
-    DETECTION_CLASSES, DETECTION_STRIDE, KEYPOINTS, MAX_DEPTH, MIN_DEPTH, SEGMENTATION_CLASSES,
+    DETECTION_CLASSES, DETECTION_STRIDES, KEYPOINTS, MAX_DEPTH, MIN_DEPTH, SEGMENTATION_CLASSES,
 )
 
 TASKS = ("detection", "segmentation", "depth")
@@ -86,10 +86,11 @@ class Neck(nn.Module):
 
 
 class DetectionHead(nn.Module):
-    """Anchor-free, one output row per stride-8 cell: objectness and class logits, box distances
-    (left, top, right, bottom) and, for people, 17 keypoint offsets with visibility logits."""
+    """Anchor-free, one output row per cell of its level: objectness and class logits, box
+    distances (left, top, right, bottom) and, for people, 17 keypoint offsets with visibility
+    logits."""
 
-    def __init__(self, width=32, hidden=48):
+    def __init__(self, width, hidden):
         super().__init__()
         classes = len(DETECTION_CLASSES)
         self.tower = conv_bn(width, hidden)
@@ -99,8 +100,8 @@ class DetectionHead(nn.Module):
         nn.init.constant_(self.box.bias, 0.0)
         nn.init.constant_(self.box.bias[0], -math.log((1 - prior) / prior))
 
-    def forward(self, p8):
-        features = self.tower(p8)
+    def forward(self, features):
+        features = self.tower(features)
         return self.box(features), self.keypoint(features)
 
 
@@ -118,7 +119,9 @@ class PanoptesNet(nn.Module):
         self.encoder = Encoder()
         self.neck = Neck()
         if "detection" in self.tasks:
-            self.detection = DetectionHead()
+            # Stride 8 (neck width 32) for most boxes, stride 4 (the dense map) for small ones.
+            self.detection = DetectionHead(32, 48)
+            self.detection4 = DetectionHead(DENSE, DENSE)
         if "segmentation" in self.tasks:
             self.segmentation = DenseHead(DENSE, len(SEGMENTATION_CLASSES))
         if "depth" in self.tasks:
@@ -126,11 +129,12 @@ class PanoptesNet(nn.Module):
             nn.init.constant_(self.depth[1].bias, math.log(10.0))
 
     def forward(self, images):
-        """Raw training outputs: a dict of logits / log-depth at stride 8 (detection) or 4."""
+        """Raw training outputs: detection levels [(stride, box map, keypoint map)], and
+        segmentation logits and log-depth at stride 4."""
         p4, p8 = self.neck(self.encoder(images))
         out = {}
         if "detection" in self.tasks:
-            out["boxes"], out["keypoints"] = self.detection(p8)
+            out["detection"] = [(8, *self.detection(p8)), (4, *self.detection4(p4))]
         if "segmentation" in self.tasks:
             out["segmentation"] = self.segmentation(p4)
         if "depth" in self.tasks:
@@ -138,28 +142,37 @@ class PanoptesNet(nn.Module):
         return out
 
 
-def cell_centres(height, width, device=None):
-    """Pixel centres of the stride-8 cells, each [H·W] in row-major order."""
-    ys, xs = torch.meshgrid(
-        (torch.arange(height, device=device, dtype=torch.float32) + 0.5) * DETECTION_STRIDE,
-        (torch.arange(width, device=device, dtype=torch.float32) + 0.5) * DETECTION_STRIDE,
-        indexing="ij",
-    )
-    return xs.reshape(-1), ys.reshape(-1)
+def rows(detection):
+    """Detection levels → every cell's raw values in one list: boxes [N, R, 1 + C + 4],
+    keypoints [N, R, 3K], and per row the cell centre x, y and stride in pixels, each [R]
+    (the stride-8 level's cells first, each level row-major)."""
+    boxes, keypoints, xs, ys, strides = [], [], [], [], []
+    for stride, box_map, keypoint_map in detection:
+        _, _, height, width = box_map.shape
+        y, x = torch.meshgrid(
+            (torch.arange(height, device=box_map.device, dtype=torch.float32) + 0.5) * stride,
+            (torch.arange(width, device=box_map.device, dtype=torch.float32) + 0.5) * stride,
+            indexing="ij",
+        )
+        boxes.append(box_map.flatten(2).transpose(1, 2))
+        keypoints.append(keypoint_map.flatten(2).transpose(1, 2))
+        xs.append(x.reshape(-1))
+        ys.append(y.reshape(-1))
+        strides.append(torch.full((height * width,), float(stride), device=box_map.device))
+    return torch.cat(boxes, 1), torch.cat(keypoints, 1), torch.cat(xs), torch.cat(ys), torch.cat(strides)
 
 
-def decode_boxes(box_map):
-    """[N, 10, H, W] raw → distances [N, H·W, 4] (l, t, r, b) in pixels."""
-    n, _, h, w = box_map.shape
-    distances = box_map[:, 1 + len(DETECTION_CLASSES):].flatten(2).transpose(1, 2)
-    return torch.exp(distances.clamp(max=6.0)) * DETECTION_STRIDE
+def decode_boxes(boxes, strides):
+    """Raw rows [N, R, 1 + C + 4] → distances [N, R, 4] (l, t, r, b) in pixels."""
+    distances = boxes[..., 1 + len(DETECTION_CLASSES):]
+    return torch.exp(distances.clamp(max=6.0)) * strides[None, :, None]
 
 
-def decode_keypoints(keypoint_map):
-    """[N, 3K, H, W] raw → offsets [N, H·W, K, 2] in pixels and visibility logits [N, H·W, K]."""
-    n, _, h, w = keypoint_map.shape
-    values = keypoint_map.flatten(2).transpose(1, 2).reshape(n, h * w, KEYPOINTS, 3)
-    return values[..., :2] * (4 * DETECTION_STRIDE), values[..., 2]
+def decode_keypoints(keypoints, strides):
+    """Raw rows [N, R, 3K] → offsets [N, R, K, 2] in pixels and visibility logits [N, R, K]."""
+    n, count, _ = keypoints.shape
+    values = keypoints.reshape(n, count, KEYPOINTS, 3)
+    return values[..., :2] * (4 * strides[None, :, None, None]), values[..., 2]
 
 
 class Exported(nn.Module):
@@ -172,17 +185,16 @@ class Exported(nn.Module):
     def forward(self, images):
         raw = self.net(images)
         outputs = []
-        if "boxes" in raw:
-            box_map, keypoint_map = raw["boxes"], raw["keypoints"]
-            n, _, h, w = box_map.shape
-            xs, ys = cell_centres(h, w, box_map.device)
-            l, t, r, b = decode_boxes(box_map).unbind(-1)
+        if "detection" in raw:
+            boxes_raw, keypoints_raw, xs, ys, strides = rows(raw["detection"])
+            n, count, _ = boxes_raw.shape
+            l, t, r, b = decode_boxes(boxes_raw, strides).unbind(-1)
             x0, y0, x1, y1 = xs - l, ys - t, xs + r, ys + b
             boxes = torch.stack([(x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0], -1)
-            logits = box_map[:, : 1 + len(DETECTION_CLASSES)].flatten(2).transpose(1, 2)
+            logits = boxes_raw[..., : 1 + len(DETECTION_CLASSES)]
             objectness = torch.sigmoid(logits[..., :1])
             classes = torch.softmax(logits[..., 1:], -1)
-            offsets, visibility = decode_keypoints(keypoint_map)
+            offsets, visibility = decode_keypoints(keypoints_raw, strides)
             points = torch.cat(
                 [
                     (offsets[..., :1] + xs[None, :, None, None]),
@@ -190,7 +202,7 @@ class Exported(nn.Module):
                     torch.sigmoid(visibility)[..., None],
                 ],
                 -1,
-            ).reshape(n, h * w, 3 * KEYPOINTS)
+            ).reshape(n, count, 3 * KEYPOINTS)
             outputs.append(torch.cat([boxes, objectness, classes, points], -1))
         if "segmentation" in raw:
             outputs.append(raw["segmentation"])

@@ -15,7 +15,10 @@ SEGMENTATION_CLASSES = [
     "building", "vegetation", "pole", "vehicle", "pedestrian", "traffic_cone", "cyclist",
 ]
 KEYPOINTS = 17
-DETECTION_STRIDE = 8
+# Detection levels: boxes whose longer side (model-input pixels) is under SMALL_BOX are the
+# stride-4 level's targets, the others the stride-8 level's.
+DETECTION_STRIDES = (8, 4)
+SMALL_BOX = 16.0
 MAX_BOXES = 64
 MIN_DEPTH = 0.5
 MAX_DEPTH = 80.0
