@@ -150,8 +150,12 @@ pub fn evaluate(
         let (decoded, truths) = rayon::join(
             // A failure is a per-frame problem, kept as its message.
             || -> std::result::Result<Decoded, String> {
-                let prepared =
-                    stages::prepare(frame_set.clone(), &mut preprocessors, Instant::now());
+                let prepared = stages::prepare(
+                    frame_set.clone(),
+                    &mut preprocessors,
+                    Vec::new(),
+                    Instant::now(),
+                );
                 match stages::infer(prepared, &mut engines) {
                     Ok(inferred) => stages::decode(inferred, &mut decoders, &names)
                         .map_err(|error| error.to_string()),

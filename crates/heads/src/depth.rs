@@ -39,17 +39,17 @@ impl DepthMap {
     pub fn encode_png(&self) -> Result<Vec<u8>> {
         let mut bytes = vec![0_u8; self.metres.len() * 2];
         let metres = self.metres.as_standard_layout();
+        // Big-endian millimetres (the PNG's byte order) in one pass.
         for (pair, &value) in bytes
             .chunks_exact_mut(2)
             .zip(metres.as_slice().unwrap_or_default())
         {
-            pair.copy_from_slice(&to_millimetres(value).to_ne_bytes());
+            pair.copy_from_slice(&to_millimetres(value).to_be_bytes());
         }
         crate::png::encode(
-            &bytes,
+            crate::png::GreySamples::SixteenBigEndian(&bytes),
             self.width(),
             self.height(),
-            image::ExtendedColorType::L16,
         )
     }
 

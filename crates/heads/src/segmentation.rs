@@ -40,10 +40,9 @@ impl ClassMap {
     pub fn encode_png(&self) -> Result<Vec<u8>> {
         let pixels = self.ids.as_standard_layout();
         crate::png::encode(
-            pixels.as_slice().unwrap_or_default(),
+            crate::png::GreySamples::Eight(pixels.as_slice().unwrap_or_default()),
             self.width(),
             self.height(),
-            image::ExtendedColorType::L8,
         )
     }
 

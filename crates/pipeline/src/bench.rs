@@ -46,7 +46,7 @@ pub fn benchmark_stages(
     for round in 0..warmup + iterations {
         let timed = round >= warmup;
         let started = Instant::now();
-        let prepared = stages::prepare(frame_set.clone(), &mut preprocessors, started);
+        let prepared = stages::prepare(frame_set.clone(), &mut preprocessors, Vec::new(), started);
         if timed {
             preprocess.push(milliseconds(started));
         }
@@ -104,7 +104,12 @@ pub fn benchmark_workers(
 ) -> Result<WorkerBenchmark> {
     let name = model.manifest.name.clone();
     let (mut preprocessors, engines, _, _) = stages::split(vec![model]);
-    let prepared = stages::prepare(frame_set.clone(), &mut preprocessors, Instant::now());
+    let prepared = stages::prepare(
+        frame_set.clone(),
+        &mut preprocessors,
+        Vec::new(),
+        Instant::now(),
+    );
     let batch = prepared
         .models
         .into_iter()

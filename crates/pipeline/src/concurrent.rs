@@ -11,6 +11,7 @@ use crate::sink::OutputDirectory;
 use crate::source::FrameSource;
 use crate::stages::{self, Decoded};
 use crossbeam_channel::{bounded, Receiver, Sender, TrySendError};
+use ndarray::Array4;
 use panoptes_drive::{Drive, FrameSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -111,14 +112,23 @@ pub(crate) fn spawn_stages(
     let mut threads = Vec::new();
     let mut to_workers = Vec::new();
     let mut from_workers = Vec::new();
+    // Input batches go back from the workers to the pre-processing thread, to be filled again
+    // instead of a new batch being allocated and copied for every frame set.
+    let (spare_tx, spare_rx) = bounded::<Vec<Array4<f32>>>(engine_sets.len() + 1);
     for mut engines in engine_sets {
         let (prepared_tx, prepared_rx) = bounded::<stages::Prepared>(1);
         let (inferred_tx, inferred_rx) =
             bounded::<std::result::Result<stages::Inferred, Failed>>(1);
+        let spare_tx = spare_tx.clone();
         threads.push(std::thread::spawn(move || {
             for prepared in prepared_rx {
                 let frame_set = prepared.frame_set.clone();
                 let inferred = stages::infer(prepared, &mut engines)
+                    .map(|mut inferred| {
+                        // A full channel means enough spares wait already.
+                        let _ = spare_tx.try_send(std::mem::take(&mut inferred.spent));
+                        inferred
+                    })
                     .map_err(|error| Box::new((frame_set, error.to_string())));
                 if inferred_tx.send(inferred).is_err() {
                     break;
@@ -133,7 +143,8 @@ pub(crate) fn spawn_stages(
     // Frame sets are dealt to the workers in turn and collected in the same turn: in order.
     threads.push(std::thread::spawn(move || {
         for ((frame_set, entered), worker) in input.into_iter().zip((0..workers).cycle()) {
-            let prepared = stages::prepare(frame_set, &mut preprocessors, entered);
+            let spares = spare_rx.try_recv().unwrap_or_default();
+            let prepared = stages::prepare(frame_set, &mut preprocessors, spares, entered);
             if to_workers[worker].send(prepared).is_err() {
                 break;
             }

@@ -303,15 +303,23 @@ pub fn replay_sequential(
     let total = source.total();
     let mut ledger = RunLedger::new(drive, options);
     let mut interrupted = false;
+    let mut spares = Vec::new();
     for frame_set in source {
         if options.stop.load(Ordering::Relaxed) {
             interrupted = true;
             break;
         }
         let entered = Instant::now();
-        let prepared = stages::prepare(frame_set.clone(), &mut preprocessors, entered);
-        let decoded = stages::infer(prepared, &mut engines)
-            .and_then(|inferred| stages::decode(inferred, &mut decoders, &names));
+        let prepared = stages::prepare(
+            frame_set.clone(),
+            &mut preprocessors,
+            std::mem::take(&mut spares),
+            entered,
+        );
+        let decoded = stages::infer(prepared, &mut engines).and_then(|mut inferred| {
+            spares = std::mem::take(&mut inferred.spent);
+            stages::decode(inferred, &mut decoders, &names)
+        });
         match decoded {
             Ok(decoded) => ledger.write(&mut output, decoded)?,
             Err(error) => ledger.write_failed(&mut output, &frame_set, error.to_string())?,

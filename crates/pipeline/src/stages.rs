@@ -45,6 +45,8 @@ pub struct Inferred {
     pub entered: Instant,
     /// Time so far.
     pub times: StageTimes,
+    /// The input batches, done with: give them back to [`prepare`] as spares.
+    pub spent: Vec<Array4<f32>>,
 }
 
 /// One model's outputs for one frame set.
@@ -78,10 +80,13 @@ pub struct Decoded {
     pub frame_set: FrameSet,
 }
 
-/// Reads and pre-processes every camera for every model.
+/// Reads and pre-processes every camera for every model. `spares` are batches that an earlier
+/// frame set is done with ([`Inferred::spent`]), one per model in order: the new batches take
+/// their place instead of being copied into new memory (none, or too few, is fine).
 pub fn prepare(
     frame_set: FrameSet,
     preprocessors: &mut [Preprocessor],
+    spares: Vec<Array4<f32>>,
     entered: Instant,
 ) -> Prepared {
     let started = Instant::now();
@@ -93,9 +98,10 @@ pub fn prepare(
             CameraFrame::Missing { .. } => ImageSource::Missing,
         })
         .collect();
+    let mut spares = spares.into_iter();
     let models = preprocessors
         .iter_mut()
-        .map(|preprocessor| prepare_model(&frame_set, &sources, preprocessor))
+        .map(|preprocessor| prepare_model(&frame_set, &sources, preprocessor, spares.next()))
         .collect();
     let times = StageTimes {
         preprocess: milliseconds(started),
@@ -113,6 +119,7 @@ fn prepare_model(
     frame_set: &FrameSet,
     sources: &[ImageSource<'_>],
     preprocessor: &mut Preprocessor,
+    spare: Option<Array4<f32>>,
 ) -> PreparedModel {
     let missing_reason = |index: usize| match frame_set.frames.get(index) {
         Some(CameraFrame::Missing { reason, .. }) => format!("missing: {reason}"),
@@ -120,7 +127,7 @@ fn prepare_model(
     };
     match preprocessor.preprocess(sources) {
         Ok(results) => PreparedModel {
-            batch: preprocessor.batch().to_owned(),
+            batch: preprocessor.take_batch(spare),
             cameras: results
                 .into_iter()
                 .enumerate()
@@ -144,6 +151,7 @@ fn prepare_model(
 pub fn infer(prepared: Prepared, engines: &mut [Engine]) -> Result<Inferred> {
     let started = Instant::now();
     let mut models = Vec::with_capacity(engines.len());
+    let mut spent = Vec::with_capacity(engines.len());
     for (engine, model) in engines.iter_mut().zip(prepared.models) {
         let outputs = if model.batch.dim().0 == 0 {
             ModelOutputs::default()
@@ -154,6 +162,7 @@ pub fn infer(prepared: Prepared, engines: &mut [Engine]) -> Result<Inferred> {
             outputs,
             cameras: model.cameras,
         });
+        spent.push(model.batch);
     }
     let mut times = prepared.times;
     times.inference = milliseconds(started);
@@ -162,6 +171,7 @@ pub fn infer(prepared: Prepared, engines: &mut [Engine]) -> Result<Inferred> {
         models,
         entered: prepared.entered,
         times,
+        spent,
     })
 }
 

@@ -129,6 +129,27 @@ impl Preprocessor {
         Ok(results)
     }
 
+    /// Hands over the batch written by the last [`Self::preprocess`] call (`[N, 3, H, W]`, N its
+    /// source count) without copying it when N is the capacity, and installs `spare` (a batch
+    /// handed over earlier, given back) as the buffer for the next call; a missing or
+    /// wrongly shaped spare is replaced by a new buffer. For pipelines that keep several batches
+    /// in flight: passing buffers around instead of copying them saves a copy per frame set.
+    pub fn take_batch(&mut self, spare: Option<Array4<f32>>) -> Array4<f32> {
+        if self.filled != self.capacity() {
+            return self.batch().to_owned();
+        }
+        let shape = self.batch.dim();
+        let spare = match spare {
+            Some(buffer) if buffer.dim() == shape && buffer.is_standard_layout() => buffer,
+            _ => Array4::zeros(shape),
+        };
+        // The new buffer holds none of the padding that the resizer remembers writing.
+        for camera in &mut self.cameras {
+            camera.resize.forget_padding();
+        }
+        std::mem::replace(&mut self.batch, spare)
+    }
+
     /// The batch written by the last [`Self::preprocess`] call: `[N, 3, H, W]`, N its source
     /// count, contiguous (standard layout), ready to hand to the engine.
     #[must_use]

@@ -242,10 +242,13 @@ impl Engine {
             };
             for (name, array) in outputs {
                 let rows = (end - start).min(array.shape().first().copied().unwrap_or(0));
-                parts
-                    .entry(name)
-                    .or_default()
-                    .push(array.slice_axis(Axis(0), (0..rows).into()).to_owned());
+                // Padding rows are cut off; a run without padding keeps its array (no copy).
+                let kept = if array.shape().first() == Some(&rows) {
+                    array
+                } else {
+                    array.slice_axis(Axis(0), (0..rows).into()).to_owned()
+                };
+                parts.entry(name).or_default().push(kept);
             }
             start = end;
         }
