@@ -134,7 +134,8 @@ class PanoptesNet(nn.Module):
         p4, p8 = self.neck(self.encoder(images))
         out = {}
         if "detection" in self.tasks:
-            out["detection"] = [(8, *self.detection(p8)), (4, *self.detection4(p4))]
+            coarse, fine = DETECTION_STRIDES  # the neck's stride-8 and stride-4 maps
+            out["detection"] = [(coarse, *self.detection(p8)), (fine, *self.detection4(p4))]
         if "segmentation" in self.tasks:
             out["segmentation"] = self.segmentation(p4)
         if "depth" in self.tasks:
