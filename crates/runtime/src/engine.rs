@@ -43,32 +43,83 @@ impl Optimization {
 
 /// The outputs of one model run over a frame set: output name → array with the whole batch
 /// (cameras along axis 0).
-#[derive(Debug, Clone, Default, PartialEq)]
+///
+/// An output straight from a single ONNX Runtime run is kept in ONNX Runtime's own tensor (read
+/// through a view, never copied); only outputs joined from several runs or cut of padding rows
+/// are copied into arrays.
+#[derive(Debug, Default)]
 pub struct HeadOutputs {
-    tensors: BTreeMap<String, ArrayD<f32>>,
+    tensors: BTreeMap<String, Output>,
+}
+
+/// One output's storage.
+#[derive(Debug)]
+enum Output {
+    Owned(ArrayD<f32>),
+    Runtime(ort::value::Tensor<f32>),
+}
+
+impl Output {
+    fn view(&self) -> ArrayViewD<'_, f32> {
+        match self {
+            Self::Owned(array) => array.view(),
+            Self::Runtime(tensor) => tensor.extract_array(),
+        }
+    }
 }
 
 impl HeadOutputs {
     /// The output with this graph name.
     pub fn get(&self, name: &str) -> Option<ArrayViewD<'_, f32>> {
-        self.tensors.get(name).map(|array| array.view())
+        self.tensors.get(name).map(Output::view)
     }
 
     /// Output names and arrays.
     pub fn iter(&self) -> impl Iterator<Item = (&str, ArrayViewD<'_, f32>)> {
         self.tensors
             .iter()
-            .map(|(name, array)| (name.as_str(), array.view()))
+            .map(|(name, output)| (name.as_str(), output.view()))
     }
 
     /// Adds or replaces an output (for tests and for merging several models' outputs).
     pub fn insert(&mut self, name: impl Into<String>, array: ArrayD<f32>) {
-        self.tensors.insert(name.into(), array);
+        self.tensors.insert(name.into(), Output::Owned(array));
     }
 
-    /// The owned map.
+    /// The outputs as owned arrays (those held by ONNX Runtime are copied).
     pub fn into_inner(self) -> BTreeMap<String, ArrayD<f32>> {
         self.tensors
+            .into_iter()
+            .map(|(name, output)| {
+                let array = match output {
+                    Output::Owned(array) => array,
+                    Output::Runtime(tensor) => tensor.extract_array().to_owned(),
+                };
+                (name, array)
+            })
+            .collect()
+    }
+}
+
+impl Clone for HeadOutputs {
+    fn clone(&self) -> Self {
+        let tensors = self
+            .iter()
+            .map(|(name, view)| (name.to_string(), Output::Owned(view.to_owned())))
+            .collect();
+        Self { tensors }
+    }
+}
+
+impl PartialEq for HeadOutputs {
+    fn eq(&self, other: &Self) -> bool {
+        self.tensors.len() == other.tensors.len()
+            && self
+                .iter()
+                .zip(other.iter())
+                .all(|((name, view), (other_name, other_view))| {
+                    name == other_name && view == other_view
+                })
     }
 }
 
@@ -227,27 +278,33 @@ impl Engine {
             BatchLimit::Dynamic => cameras.max(1),
             BatchLimit::Fixed(size) => size.max(1),
         };
+        if cameras == chunk {
+            // One run without padding: its tensors are the outputs, uncopied.
+            let outputs = run_session(&mut self.session, &self.manifest, batch)?;
+            let tensors = outputs
+                .into_iter()
+                .map(|(name, tensor)| (name, Output::Runtime(tensor)))
+                .collect();
+            return Ok(HeadOutputs { tensors });
+        }
         let mut parts: BTreeMap<String, Vec<ArrayD<f32>>> = BTreeMap::new();
         let mut start = 0;
         while start < cameras {
             let end = (start + chunk).min(cameras);
             let slice = batch.slice(s![start..end, .., .., ..]);
             let outputs = if end - start == chunk {
-                self.run_once(slice)?
+                run_session(&mut self.session, &self.manifest, slice)?
             } else {
                 let padded = self.padded(slice, chunk);
                 let outputs = run_session(&mut self.session, &self.manifest, padded.view())?;
                 self.padding = Some(padded);
                 outputs
             };
-            for (name, array) in outputs {
+            for (name, tensor) in outputs {
+                let array = tensor.extract_array();
+                // Padding rows are cut off.
                 let rows = (end - start).min(array.shape().first().copied().unwrap_or(0));
-                // Padding rows are cut off; a run without padding keeps its array (no copy).
-                let kept = if array.shape().first() == Some(&rows) {
-                    array
-                } else {
-                    array.slice_axis(Axis(0), (0..rows).into()).to_owned()
-                };
+                let kept = array.slice_axis(Axis(0), (0..rows).into()).to_owned();
                 parts.entry(name).or_default().push(kept);
             }
             start = end;
@@ -269,10 +326,6 @@ impl Engine {
         Ok(result)
     }
 
-    fn run_once(&mut self, batch: ArrayView4<'_, f32>) -> Result<Vec<(String, ArrayD<f32>)>> {
-        run_session(&mut self.session, &self.manifest, batch)
-    }
-
     /// The slice copied into a zero-filled batch of the fixed size (buffer reused).
     fn padded(&mut self, slice: ArrayView4<'_, f32>, chunk: usize) -> Array4<f32> {
         let (_, channels, height, width) = slice.dim();
@@ -288,12 +341,13 @@ impl Engine {
     }
 }
 
-/// One session run; copies out every output that a head reads.
+/// One session run; takes out every output that a head reads (ONNX Runtime's tensors, as they
+/// are).
 fn run_session(
     session: &mut Session,
     manifest: &Manifest,
     batch: ArrayView4<'_, f32>,
-) -> Result<Vec<(String, ArrayD<f32>)>> {
+) -> Result<Vec<(String, ort::value::Tensor<f32>)>> {
     let run_error = |message: String| RuntimeError::Run {
         model: manifest.name.clone(),
         message,
@@ -307,26 +361,22 @@ fn run_session(
     };
     let tensor = ort::value::TensorRef::from_array_view(contiguous)
         .map_err(|error| run_error(error.to_string()))?;
-    let outputs = session
+    let mut outputs = session
         .run(ort::inputs![manifest.input.tensor.as_str() => tensor])
         .map_err(|error| run_error(error.to_string()))?;
-    let mut extracted = Vec::new();
+    let mut extracted: Vec<(String, ort::value::Tensor<f32>)> = Vec::new();
     for head in &manifest.heads {
         for name in &head.outputs {
-            if extracted
-                .iter()
-                .any(|(known, _): &(String, ArrayD<f32>)| known == name)
-            {
+            if extracted.iter().any(|(known, _)| known == name) {
                 continue;
             }
             let value = outputs
-                .get(name.as_str())
+                .remove(name.as_str())
                 .ok_or_else(|| run_error(format!("output `{name}` missing from the run")))?;
-            let array = value
-                .try_extract_array::<f32>()
-                .map_err(|error| run_error(format!("output `{name}`: {error}")))?
-                .to_owned();
-            extracted.push((name.clone(), array));
+            let tensor = value
+                .downcast::<ort::value::TensorValueType<f32>>()
+                .map_err(|error| run_error(format!("output `{name}`: {error}")))?;
+            extracted.push((name.clone(), tensor));
         }
     }
     Ok(extracted)
