@@ -27,6 +27,9 @@ pub struct StageBenchmark {
     pub decode_ms: Latency,
     /// Frame sets per second of inference alone (1000 / mean inference ms).
     pub inference_frame_sets_per_second: f64,
+    /// CPU time per frame set and cores busy during the timed inference runs (absent where the
+    /// platform does not say).
+    pub inference_cpu: Option<crate::cpu::CpuCost>,
 }
 
 /// Runs each stage of `model` alone on `frame_set`: `warmup` untimed then `iterations` timed
@@ -43,6 +46,7 @@ pub fn benchmark_stages(
     let mut preprocess = Vec::with_capacity(iterations);
     let mut inference = Vec::with_capacity(iterations);
     let mut decode = Vec::with_capacity(iterations);
+    let mut inference_cpu_seconds = Some(0.0);
     for round in 0..warmup + iterations {
         let timed = round >= warmup;
         let started = Instant::now();
@@ -51,9 +55,13 @@ pub fn benchmark_stages(
             preprocess.push(milliseconds(started));
         }
         let started = Instant::now();
+        let cpu_before = crate::cpu::process_cpu_seconds();
         let inferred = stages::infer(prepared, &mut engines)?;
         if timed {
             inference.push(milliseconds(started));
+            inference_cpu_seconds = inference_cpu_seconds
+                .zip(crate::cpu::process_cpu_seconds().zip(cpu_before))
+                .map(|(sum, (after, before))| sum + after - before);
         }
         let started = Instant::now();
         let decoded = stages::decode(inferred, &mut decoders, &names)?;
@@ -63,6 +71,13 @@ pub fn benchmark_stages(
         drop(decoded);
     }
     let inference_ms = Latency::of(&inference);
+    let inference_seconds = inference.iter().sum::<f64>() / 1e3;
+    let inference_cpu = inference_cpu_seconds
+        .filter(|_| iterations > 0 && inference_seconds > 0.0)
+        .map(|cpu| crate::cpu::CpuCost {
+            cpu_ms_per_frame_set: 1e3 * cpu / iterations as f64,
+            cores_busy: cpu / inference_seconds,
+        });
     Ok(StageBenchmark {
         model: name,
         provider,
@@ -75,6 +90,7 @@ pub fn benchmark_stages(
             0.0
         },
         inference_ms,
+        inference_cpu,
         decode_ms: Latency::of(&decode),
     })
 }
@@ -90,6 +106,9 @@ pub struct WorkerBenchmark {
     pub cpu_threads: Option<usize>,
     /// Frame sets per second of all workers together.
     pub frame_sets_per_second: f64,
+    /// CPU time per frame set and cores busy while they ran (absent where the platform does not
+    /// say).
+    pub cpu: Option<crate::cpu::CpuCost>,
 }
 
 /// Runs `workers` engines of `model` at the same time, each `iterations` times (after `warmup`
@@ -123,7 +142,7 @@ pub fn benchmark_workers(
         .and_then(|engine| crate::workers::cpu_threads(engine.target()));
     let workers = sets.len();
     let barrier = std::sync::Barrier::new(workers + 1);
-    let (started, results) = std::thread::scope(|scope| {
+    let (started, results, cpu) = std::thread::scope(|scope| {
         let handles: Vec<_> = sets
             .into_iter()
             .map(|mut engines| {
@@ -144,6 +163,7 @@ pub fn benchmark_workers(
             .collect();
         barrier.wait();
         let started = Instant::now();
+        let clock = crate::cpu::CpuClock::start();
         let results: Vec<Result<()>> = handles
             .into_iter()
             .map(|handle| {
@@ -154,7 +174,8 @@ pub fn benchmark_workers(
                 })
             })
             .collect();
-        (started, results)
+        let cpu = clock.cost(workers * iterations);
+        (started, results, cpu)
     });
     let seconds = started.elapsed().as_secs_f64();
     results.into_iter().collect::<Result<Vec<()>>>()?;
@@ -167,5 +188,6 @@ pub fn benchmark_workers(
         } else {
             0.0
         },
+        cpu,
     })
 }

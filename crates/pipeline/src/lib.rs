@@ -7,6 +7,7 @@
 
 mod bench;
 mod concurrent;
+mod cpu;
 mod error;
 mod live;
 mod memory;
@@ -22,6 +23,7 @@ mod workers;
 
 pub use bench::{benchmark_stages, benchmark_workers, StageBenchmark, WorkerBenchmark};
 pub use concurrent::{replay_concurrent, Failed, Pacing, StageResult, DROP_BEHIND};
+pub use cpu::{process_cpu_seconds, CpuClock, CpuCost};
 pub use error::{PipelineError, Result};
 pub use live::{LivePipeline, PushOutcome};
 pub use memory::MemoryReport;

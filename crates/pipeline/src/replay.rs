@@ -113,6 +113,8 @@ pub(crate) struct RunLedger {
     pub problems: Vec<FrameProblem>,
     pub drops: BTreeMap<String, usize>,
     pub started: Instant,
+    /// CPU time from the same start.
+    pub cpu_clock: crate::cpu::CpuClock,
     pub memory: crate::memory::MemoryReport,
     /// Resident MiB after each frame set written from the warm-up on.
     pub resident: Vec<f64>,
@@ -130,6 +132,7 @@ impl RunLedger {
             problems: Vec::new(),
             drops: BTreeMap::new(),
             started: Instant::now(),
+            cpu_clock: crate::cpu::CpuClock::start(),
             memory: crate::memory::MemoryReport::default(),
             resident: Vec::new(),
         }
@@ -236,6 +239,7 @@ impl RunLedger {
             } else {
                 0.0
             },
+            cpu: self.cpu_clock.cost(self.written),
             interrupted,
             memory,
         }

@@ -124,6 +124,9 @@ pub struct Report {
     pub wall_seconds: f64,
     /// Frame sets per second over the run.
     pub frame_sets_per_second: f64,
+    /// CPU time of the whole process per frame set written, and cores busy on average (absent
+    /// where the platform does not say).
+    pub cpu: Option<crate::cpu::CpuCost>,
     /// Whether the run was interrupted (Ctrl-C) before the end of the drive.
     pub interrupted: bool,
     /// Resident memory during the run.

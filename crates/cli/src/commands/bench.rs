@@ -123,6 +123,7 @@ pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()>
             mode,
             report.frame_sets_per_second,
             report.latency_ms.get("total").copied().unwrap_or_default(),
+            report.cpu,
         ));
     }
     let _ = std::fs::remove_dir_all(&scratch);
@@ -168,19 +169,57 @@ pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()>
     };
     // The model's own throughput: the better of the two ways to run it with nothing else to do.
     let best = inference_alone.max(workers_alone);
+    // CPU cost of all models back to back: their CPU times per frame set add up.
+    let total_cpu = |costs: Vec<Option<panoptes::CpuCost>>| -> Option<panoptes::CpuCost> {
+        costs
+            .into_iter()
+            .try_fold(panoptes::CpuCost::default(), |sum, cost| {
+                cost.map(|cost| panoptes::CpuCost {
+                    cpu_ms_per_frame_set: sum.cpu_ms_per_frame_set + cost.cpu_ms_per_frame_set,
+                    cores_busy: sum.cores_busy.max(cost.cores_busy),
+                })
+            })
+    };
+    let single_cpu = total_cpu(stages.iter().map(|stage| stage.inference_cpu).collect());
+    let workers_cpu = total_cpu(parallel.iter().map(|bench| bench.cpu).collect());
     println!(
-        "inference alone, one engine: {inference_alone:.2} frame sets/s ({cameras} cameras per set)"
+        "inference alone, one engine: {inference_alone:.2} frame sets/s ({cameras} cameras per set){}",
+        cpu_text(single_cpu)
     );
+    let engines = if workers == 1 {
+        "engine"
+    } else {
+        "engines side by side"
+    };
     println!(
-        "inference alone, {workers} engines side by side ({threads} each): {workers_alone:.2} frame sets/s"
+        "inference alone, {workers} {engines} ({threads} each): {workers_alone:.2} frame sets/s{}",
+        cpu_text(workers_cpu)
     );
-    for (mode, throughput, latency) in &replays {
+    for (mode, throughput, latency, cpu) in &replays {
         println!(
-            "replay {mode:<10}: {throughput:.2} frame sets/s = {:.0}% of the better inference alone; latency p50 {:.1} ms, p99 {:.1} ms",
+            "replay {mode:<10}: {throughput:.2} frame sets/s = {:.0}% of the better inference alone{}; latency p50 {:.1} ms, p99 {:.1} ms",
             100.0 * throughput / best,
+            cpu_text(*cpu),
             latency.p50,
             latency.p99
         );
+    }
+    let inference_cpu = if inference_alone >= workers_alone {
+        single_cpu
+    } else {
+        workers_cpu
+    };
+    if let (Some((_, throughput, _, Some(replay))), Some(inference)) =
+        (replays.first(), inference_cpu)
+    {
+        if throughput / best < 0.9 && replay.cores_busy > 0.9 * cores() as f64 {
+            println!(
+                "the concurrent replay kept the {} cores busy: it is short of cores, not of overlap. Besides the model's {:.0} CPU-ms, each frame set costs {:.0} CPU-ms of reading, pre-processing, decoding and writing.",
+                cores(),
+                inference.cpu_ms_per_frame_set,
+                (replay.cpu_ms_per_frame_set - inference.cpu_ms_per_frame_set).max(0.0)
+            );
+        }
     }
     if let Some(path) = &args.json {
         let json = serde_json::json!({
@@ -189,13 +228,30 @@ pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()>
             "inference_alone_frame_sets_per_second": inference_alone,
             "inference_workers": parallel,
             "inference_workers_frame_sets_per_second": workers_alone,
-            "replay": replays.iter().map(|(mode, throughput, latency)| serde_json::json!({
+            "replay": replays.iter().map(|(mode, throughput, latency, cpu)| serde_json::json!({
                 "mode": mode, "frame_sets_per_second": throughput,
                 "fraction_of_inference_alone": throughput / best, "latency_ms": latency,
+                "cpu": cpu,
             })).collect::<Vec<_>>(),
         });
         std::fs::write(path, serde_json::to_string_pretty(&json)? + "\n")
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     Ok(())
+}
+
+/// ", N CPU-ms per frame set, B of C cores busy", or nothing where CPU time is unknown.
+fn cpu_text(cost: Option<panoptes::CpuCost>) -> String {
+    cost.map_or_else(String::new, |cost| {
+        format!(
+            ", {:.0} CPU-ms per frame set, {:.1} of {} cores busy",
+            cost.cpu_ms_per_frame_set,
+            cost.cores_busy,
+            cores()
+        )
+    })
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
 }
