@@ -37,6 +37,14 @@ enum Command {
     Eval(commands::eval::Args),
 }
 
+/// mimalloc instead of glibc's allocator: a replay frees and allocates megabytes per frame set
+/// on several threads, which glibc's per-thread arenas return to the system and fault back in
+/// unevenly. Over 800 frame sets of the sample drive resident memory stayed within −8 %/+6 % of
+/// its median with mimalloc, against −27 %/+12 % (and still growing) with glibc, at the same CPU
+/// time.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
