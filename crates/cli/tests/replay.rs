@@ -51,6 +51,14 @@ fn replay_writes_the_contract_files_with_each_weights_after_its_manifest() {
             "{stage}"
         );
     }
+    if cfg!(unix) {
+        // Two models over six cameras cost CPU time; at most every core was busy.
+        let cpu = &report["cpu"];
+        assert!(cpu["cpu_ms_per_frame_set"].as_f64().unwrap() > 1.0, "{cpu}");
+        let cores = std::thread::available_parallelism().map_or(1, usize::from) as f64;
+        let busy = cpu["cores_busy"].as_f64().unwrap();
+        assert!(busy > 0.0 && busy <= cores * 1.05, "{cpu}");
+    }
     let line: serde_json::Value = serde_json::from_str(
         std::fs::read_to_string(out.path().join("perception.jsonl"))
             .unwrap()
