@@ -18,8 +18,8 @@ pub use panoptes_heads::{
 };
 pub use panoptes_pipeline::stages::{Decoded, PendingImage};
 pub use panoptes_pipeline::{
-    benchmark_stages, benchmark_workers, default_workers, engine_sets, input_layout, load_models,
-    model_reports, replay_concurrent, replay_sequential, CameraPerception, CpuCost,
+    benchmark_stages, benchmark_workers, cores, default_workers, engine_sets, input_layout,
+    load_models, model_reports, replay_concurrent, replay_sequential, CameraPerception, CpuCost,
     FramePerception, FrameProblem, FrameSource, Latency, LivePipeline, LoadedModel, MemoryReport,
     ModelReport, ModelRequest, OutputDirectory, Pacing, PipelineError, Progress, PushOutcome,
     ReplayOptions, Report, StageBenchmark, StageResult, StageTimes, WorkerBenchmark, DROP_BEHIND,

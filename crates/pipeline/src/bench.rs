@@ -73,11 +73,7 @@ pub fn benchmark_stages(
     let inference_ms = Latency::of(&inference);
     let inference_seconds = inference.iter().sum::<f64>() / 1e3;
     let inference_cpu = inference_cpu_seconds
-        .filter(|_| iterations > 0 && inference_seconds > 0.0)
-        .map(|cpu| crate::cpu::CpuCost {
-            cpu_ms_per_frame_set: 1e3 * cpu / iterations as f64,
-            cores_busy: cpu / inference_seconds,
-        });
+        .and_then(|cpu| crate::cpu::CpuCost::of(cpu, inference_seconds, iterations));
     Ok(StageBenchmark {
         model: name,
         provider,

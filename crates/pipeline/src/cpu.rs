@@ -51,10 +51,17 @@ impl CpuClock {
     /// unavailable or nothing was done).
     pub fn cost(&self, frame_sets: usize) -> Option<CpuCost> {
         let cpu = process_cpu_seconds()? - self.cpu?;
-        let wall = self.wall.elapsed().as_secs_f64();
-        (frame_sets > 0 && wall > 0.0).then(|| CpuCost {
-            cpu_ms_per_frame_set: 1e3 * cpu / frame_sets as f64,
-            cores_busy: cpu / wall,
+        CpuCost::of(cpu, self.wall.elapsed().as_secs_f64(), frame_sets)
+    }
+}
+
+impl CpuCost {
+    /// `cpu_seconds` spent in `wall_seconds` on `frame_sets` frame sets (None when nothing was
+    /// done).
+    pub fn of(cpu_seconds: f64, wall_seconds: f64, frame_sets: usize) -> Option<Self> {
+        (frame_sets > 0 && wall_seconds > 0.0).then(|| Self {
+            cpu_ms_per_frame_set: 1e3 * cpu_seconds / frame_sets as f64,
+            cores_busy: cpu_seconds / wall_seconds,
         })
     }
 }

@@ -38,4 +38,4 @@ pub use replay::{load_models, model_reports, replay_sequential, Progress, Replay
 pub use report::{FrameProblem, Latency, ModelReport, Report, StageSamples};
 pub use sink::{OutputDirectory, PERCEPTION_FILE, REPORT_FILE};
 pub use source::FrameSource;
-pub use workers::{default_workers, engine_sets, worker_target};
+pub use workers::{cores, default_workers, engine_sets, worker_target};

@@ -69,7 +69,8 @@ pub(crate) fn cpu_threads(target: &ExecutionTarget) -> Option<usize> {
     }
 }
 
-fn cores() -> usize {
+/// Cores this process may use (1 where that cannot be told).
+pub fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, usize::from)
 }
 

@@ -212,10 +212,10 @@ pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()>
     if let (Some((_, throughput, _, Some(replay))), Some(inference)) =
         (replays.first(), inference_cpu)
     {
-        if throughput / best < 0.9 && replay.cores_busy > 0.9 * cores() as f64 {
+        if throughput / best < 0.9 && replay.cores_busy > 0.9 * panoptes::cores() as f64 {
             println!(
                 "the concurrent replay kept the {} cores busy: it is short of cores, not of overlap. Besides the model's {:.0} CPU-ms, each frame set costs {:.0} CPU-ms of reading, pre-processing, decoding and writing.",
-                cores(),
+                panoptes::cores(),
                 inference.cpu_ms_per_frame_set,
                 (replay.cpu_ms_per_frame_set - inference.cpu_ms_per_frame_set).max(0.0)
             );
@@ -247,11 +247,7 @@ fn cpu_text(cost: Option<panoptes::CpuCost>) -> String {
             ", {:.0} CPU-ms per frame set, {:.1} of {} cores busy",
             cost.cpu_ms_per_frame_set,
             cost.cores_busy,
-            cores()
+            panoptes::cores()
         )
     })
-}
-
-fn cores() -> usize {
-    std::thread::available_parallelism().map_or(1, usize::from)
 }

@@ -23,7 +23,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     .into_iter()
     .flatten()
     .collect();
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let cores = panoptes::cores();
     let features = cpu_features();
     if args.json {
         let report = serde_json::json!({
