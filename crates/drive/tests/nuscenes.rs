@@ -82,8 +82,10 @@ fn annotated_truck_projects_into_cam_front_near_its_pixel() {
         .unwrap()
         .project_ego(&centre(truck))
         .unwrap();
+    // The gravity centre (annotations_ego.json, corrected 2026-12-01) lands at about
+    // (432, 451), inside the truck's detected box (x 132–616, y 229–630).
     assert!(
-        (pixel.x - 432.0).abs() < 1.0 && (pixel.y - 294.0).abs() < 1.0,
+        (pixel.x - 432.0).abs() < 1.5 && (pixel.y - 451.0).abs() < 1.5,
         "truck at {pixel}"
     );
     // Every box in front of some camera lands in at most one or two images, and most boxes
