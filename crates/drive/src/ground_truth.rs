@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use panoptes_rig::{Isometry3, Quaternion, Translation3, UnitQuaternion};
 use serde::{Deserialize, Serialize};
 
 /// The 17 COCO keypoints, in COCO order.
@@ -125,4 +126,17 @@ pub struct EgoPose {
     pub translation: [f64; 3],
     /// Ego orientation in the world, unit quaternion `[w, x, y, z]`.
     pub rotation_wxyz: [f64; 4],
+}
+
+impl EgoPose {
+    /// The pose as an isometry mapping ego coordinates to world coordinates (the quaternion is
+    /// normalized; readers have checked it is of unit length).
+    pub fn ego_to_world(&self) -> Isometry3<f64> {
+        let [w, i, j, k] = self.rotation_wxyz;
+        let [x, y, z] = self.translation;
+        Isometry3::from_parts(
+            Translation3::new(x, y, z),
+            UnitQuaternion::from_quaternion(Quaternion::new(w, i, j, k)),
+        )
+    }
 }

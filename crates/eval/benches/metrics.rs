@@ -43,6 +43,7 @@ fn boxes() -> (Vec<BoundingBox>, Vec<Detection>) {
             score: (index % 17) as f32 / 17.0,
             box_xywh: [(index * 15) as f32, (index % 9 * 90) as f32, 40.0, 30.0],
             keypoints: None,
+            ego: None,
         })
         .collect();
     (truth, predictions)

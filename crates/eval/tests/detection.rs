@@ -22,6 +22,7 @@ fn predicted(label: &str, score: f32, box_xywh: [f32; 4]) -> Detection {
         score,
         box_xywh,
         keypoints: None,
+        ego: None,
     }
 }
 

@@ -33,6 +33,7 @@ fn prediction(box_xywh: [f32; 4], keypoints: Vec<[f32; 3]>) -> Detection {
         score: 0.9,
         box_xywh,
         keypoints: Some(keypoints),
+        ego: None,
     }
 }
 

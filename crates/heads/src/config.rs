@@ -111,6 +111,18 @@ pub enum DepthEncoding {
     Sigmoid,
 }
 
+/// What distance a depth value measures. Ego-frame lifting and evaluation read the manifest's
+/// word for it instead of assuming one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DepthAlong {
+    /// Along the optical axis: the sensor-frame z of the surface (what a pinhole depth map,
+    /// and our drives' ground truth, hold). Undefined 90° or more off the axis.
+    OpticalAxis,
+    /// Along the pixel's ray: the distance from the camera centre (what suits a fisheye).
+    Ray,
+}
+
 /// A depth head: `[N, 1, H, W]` or `[N, H, W]`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -125,6 +137,10 @@ pub struct DepthConfig {
     /// Value encoding.
     #[serde(default)]
     pub encoding: DepthEncoding,
+    /// What the distance is measured along; `None` when the manifest does not say, and then
+    /// the depth is not used to place objects in the ego frame.
+    #[serde(default)]
+    pub measured_along: Option<DepthAlong>,
     /// Nearest valid depth in metres; decoded depths are clamped to it.
     #[serde(default = "default_min_depth")]
     pub min_depth: f32,

@@ -62,8 +62,8 @@ mod shape;
 mod transform;
 
 pub use config::{
-    DepthConfig, DepthEncoding, DetectionConfig, DetectionFormat, HeadConfig, KeypointsConfig,
-    SegmentationConfig, Upsample,
+    DepthAlong, DepthConfig, DepthEncoding, DetectionConfig, DetectionFormat, HeadConfig,
+    KeypointsConfig, SegmentationConfig, Upsample,
 };
 pub use decoder::Decoder;
 pub use depth::{decode_depth_value, to_millimetres, DepthMap};

@@ -181,6 +181,7 @@ fn depth_config(encoding: DepthEncoding) -> DepthConfig {
         outputs: vec!["depth".into()],
         classes: Vec::new(),
         encoding,
+        measured_along: None,
         min_depth: 0.1,
         max_depth: 100.0,
     }

@@ -92,6 +92,7 @@ fn dense_heads_survive_garbage() {
             outputs: vec!["output".into()],
             classes: Vec::new(),
             encoding: DepthEncoding::Inverse,
+            measured_along: None,
             min_depth: 0.5,
             max_depth: 80.0,
         }),

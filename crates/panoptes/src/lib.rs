@@ -12,6 +12,10 @@ pub use panoptes_eval::{
     EvalProblem, EvalProgress, Evaluation, IgnoreRule, PoseMetrics, SegmentationMetrics,
     DEFAULT_PCK_ALPHA,
 };
+pub use panoptes_fusion::{
+    BevCategory, BevConfig, BevGrid, EgoObject, FusionConfig, FusionError, LiftMethod, LiftPolicy,
+    LiftingConfig, MergeConfig, ObjectClass, TrackingConfig,
+};
 pub use panoptes_heads::{
     ClassMap, Decoder, DepthMap, Detection, HeadConfig, HeadsError, ModelToImage,
     COCO_KEYPOINT_NAMES, COCO_SKELETON,

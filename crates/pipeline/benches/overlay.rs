@@ -65,6 +65,7 @@ fn perception(seed: usize) -> CameraPerception {
                 score: 0.5,
                 box_xywh: [x, 380.0 + (index % 4) as f32 * 40.0, 120.0, 90.0],
                 keypoints,
+                ego: None,
             }
         })
         .collect();

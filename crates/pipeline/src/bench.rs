@@ -5,6 +5,8 @@ use crate::model::LoadedModel;
 use crate::report::Latency;
 use crate::stages::{self, milliseconds};
 use panoptes_drive::FrameSet;
+use panoptes_fusion::FusionConfig;
+use panoptes_rig::CameraRig;
 use serde::Serialize;
 use std::time::Instant;
 
@@ -25,6 +27,11 @@ pub struct StageBenchmark {
     pub inference_ms: Latency,
     /// Decoding every head of every camera, ms.
     pub decode_ms: Latency,
+    /// Ego-frame fusion of the decoded results (lifting, merge, tracking, the bird's-eye-view
+    /// grid), ms; absent when fusion is off.
+    pub fusion_ms: Option<Latency>,
+    /// Encoding the bird's-eye view as a PNG, ms; absent when it is off.
+    pub bev_png_ms: Option<Latency>,
     /// Frame sets per second of inference alone (1000 / mean inference ms).
     pub inference_frame_sets_per_second: f64,
     /// CPU time per frame set and cores busy during the timed inference runs (absent where the
@@ -33,16 +40,24 @@ pub struct StageBenchmark {
 }
 
 /// Runs each stage of `model` alone on `frame_set`: `warmup` untimed then `iterations` timed
-/// repetitions.
+/// repetitions. With `fusion` (the drive's rig and the settings), fusion of the decoded results
+/// is timed too.
 pub fn benchmark_stages(
     model: LoadedModel,
     frame_set: &FrameSet,
+    fusion: Option<(&CameraRig, &FusionConfig)>,
     warmup: usize,
     iterations: usize,
 ) -> Result<StageBenchmark> {
     let name = model.manifest.name.clone();
     let provider = model.engine.target().label();
     let (mut preprocessors, mut engines, mut decoders, names) = stages::split(vec![model]);
+    let mut fuser = match fusion {
+        Some((rig, config)) => stages::start_fusion(rig, &decoders, Some(config))?,
+        None => None,
+    };
+    let mut fusion_times = Vec::with_capacity(iterations);
+    let mut bev_times = Vec::with_capacity(iterations);
     let mut preprocess = Vec::with_capacity(iterations);
     let mut inference = Vec::with_capacity(iterations);
     let mut decode = Vec::with_capacity(iterations);
@@ -64,9 +79,24 @@ pub fn benchmark_stages(
                 .map(|(sum, (after, before))| sum + after - before);
         }
         let started = Instant::now();
-        let decoded = stages::decode(inferred, &mut decoders, &names)?;
+        let mut decoded = stages::decode(inferred, &mut decoders, &names)?;
         if timed {
             decode.push(milliseconds(started));
+        }
+        if let Some(fuser) = fuser.as_mut() {
+            let started = Instant::now();
+            stages::fuse(&mut decoded, fuser);
+            let fused = milliseconds(started);
+            let started = Instant::now();
+            for (_, image) in &decoded.images {
+                if let stages::PendingImage::Bev(grid) = image {
+                    grid.encode_png()?;
+                }
+            }
+            if timed {
+                fusion_times.push(fused);
+                bev_times.push(milliseconds(started));
+            }
         }
         drop(decoded);
     }
@@ -88,6 +118,8 @@ pub fn benchmark_stages(
         inference_ms,
         inference_cpu,
         decode_ms: Latency::of(&decode),
+        fusion_ms: (!fusion_times.is_empty()).then(|| Latency::of(&fusion_times)),
+        bev_png_ms: (!bev_times.is_empty()).then(|| Latency::of(&bev_times)),
     })
 }
 

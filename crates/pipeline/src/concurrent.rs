@@ -44,6 +44,7 @@ pub fn replay_concurrent(
 ) -> Result<Report> {
     let mut reports = model_reports(&models);
     let (preprocessors, engines, decoders, names) = stages::split(models);
+    let fusion = stages::start_fusion(drive.rig(), &decoders, options.fusion.as_ref())?;
     let workers = options
         .inference_workers
         .unwrap_or_else(|| crate::workers::default_workers(&engines));
@@ -59,8 +60,14 @@ pub fn replay_concurrent(
     let stop = &options.stop;
     let pacing = options.pacing;
     let drain = source_rx.clone();
-    let (decoded_rx, threads) =
-        spawn_stages(source_rx, preprocessors, engine_sets, decoders, names);
+    let (decoded_rx, threads) = spawn_stages(
+        source_rx,
+        preprocessors,
+        engine_sets,
+        decoders,
+        names,
+        fusion,
+    );
     let outcome = std::thread::scope(|scope| -> Result<bool> {
         scope.spawn(move || feed(source, pacing, stop, &source_tx, &drain, &drop_tx));
         let result = sink(
@@ -108,6 +115,7 @@ pub(crate) fn spawn_stages(
     engine_sets: Vec<Vec<panoptes_runtime::Engine>>,
     mut decoders: Vec<panoptes_heads::Decoder>,
     names: Vec<String>,
+    mut fusion: Option<panoptes_fusion::Fusion>,
 ) -> (Receiver<StageResult>, Vec<std::thread::JoinHandle<()>>) {
     let mut threads = Vec::new();
     let mut to_workers = Vec::new();
@@ -158,6 +166,10 @@ pub(crate) fn spawn_stages(
             let decoded = inferred.and_then(|inferred| {
                 let frame_set = inferred.frame_set.clone();
                 stages::decode(inferred, &mut decoders, &names)
+                    .map(|mut decoded| {
+                        stages::fuse_if(&mut decoded, fusion.as_mut());
+                        decoded
+                    })
                     .map_err(|error| Box::new((frame_set, error.to_string())))
             });
             if decoded_tx.send(decoded).is_err() {

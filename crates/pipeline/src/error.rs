@@ -32,6 +32,9 @@ pub enum PipelineError {
         #[source]
         source: Box<panoptes_heads::HeadsError>,
     },
+    /// The ego-frame fusion settings are wrong.
+    #[error(transparent)]
+    Fusion(#[from] panoptes_fusion::FusionError),
     /// Writing an output failed.
     #[error("cannot write {path}: {message}")]
     Sink { path: PathBuf, message: String },

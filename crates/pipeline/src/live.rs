@@ -37,11 +37,48 @@ impl LivePipeline {
     /// pre-processing (1 gives the lowest latency).
     pub fn start(models: Vec<LoadedModel>, queue: usize) -> Self {
         let (preprocessors, engines, decoders, names) = stages::split(models);
+        Self::spawn(preprocessors, engines, decoders, names, None, queue)
+    }
+
+    /// As [`LivePipeline::start`], with ego-frame fusion for `rig`: each result's record has
+    /// `objects_ego` (tracked across the pushed frame sets) and the bird's-eye view.
+    pub fn start_with_fusion(
+        models: Vec<LoadedModel>,
+        queue: usize,
+        rig: &panoptes_rig::CameraRig,
+        fusion: &panoptes_fusion::FusionConfig,
+    ) -> crate::error::Result<Self> {
+        let (preprocessors, engines, decoders, names) = stages::split(models);
+        let fusion = stages::start_fusion(rig, &decoders, Some(fusion))?;
+        Ok(Self::spawn(
+            preprocessors,
+            engines,
+            decoders,
+            names,
+            fusion,
+            queue,
+        ))
+    }
+
+    fn spawn(
+        preprocessors: Vec<panoptes_preprocess::Preprocessor>,
+        engines: Vec<panoptes_runtime::Engine>,
+        decoders: Vec<panoptes_heads::Decoder>,
+        names: Vec<String>,
+        fusion: Option<panoptes_fusion::Fusion>,
+        queue: usize,
+    ) -> Self {
         let (input, source) = bounded(queue.max(1));
         let drain = source.clone();
         // One inference worker: the lowest latency per frame set, which a vehicle stack wants.
-        let (results, workers) =
-            spawn_stages(source, preprocessors, vec![engines], decoders, names);
+        let (results, workers) = spawn_stages(
+            source,
+            preprocessors,
+            vec![engines],
+            decoders,
+            names,
+            fusion,
+        );
         Self {
             input: Some(input),
             drain,

@@ -1,5 +1,6 @@
 //! What one frame set produced: the `perception.jsonl` line (see DESIGN.md's contract).
 
+use panoptes_fusion::EgoObject;
 use panoptes_heads::Detection;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -13,6 +14,12 @@ pub struct FramePerception {
     pub timestamp_us: u64,
     /// Per camera, by name.
     pub cameras: BTreeMap<String, CameraPerception>,
+    /// The objects around the vehicle, each once (fusion on).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub objects_ego: Option<Vec<EgoObject>>,
+    /// The bird's-eye-view PNG, relative to the output directory (fusion on, BEV on).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bev: Option<String>,
     /// Milliseconds spent per stage on this frame set.
     pub timing_ms: StageTimes,
 }
@@ -51,6 +58,8 @@ pub struct StageTimes {
     pub inference: f64,
     /// Head decoding.
     pub decode: f64,
+    /// Ego-frame lifting, merge, tracking and the bird's-eye view.
+    pub fusion: f64,
     /// Writing masks, depth maps and the JSON line.
     pub write: f64,
     /// From the frame set entering the pipeline to its results being written.
@@ -59,11 +68,12 @@ pub struct StageTimes {
 
 impl StageTimes {
     /// The stage names and values, in pipeline order.
-    pub fn stages(&self) -> [(&'static str, f64); 5] {
+    pub fn stages(&self) -> [(&'static str, f64); 6] {
         [
             ("preprocess", self.preprocess),
             ("inference", self.inference),
             ("decode", self.decode),
+            ("fusion", self.fusion),
             ("write", self.write),
             ("total", self.total),
         ]

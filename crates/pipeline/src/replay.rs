@@ -42,6 +42,9 @@ pub struct ReplayOptions {
     /// Inference workers of the concurrent pipeline, each with its own engines; `None`: two
     /// on a CPU with at least two cores, else one (see [`crate::default_workers`]).
     pub inference_workers: Option<usize>,
+    /// Ego-frame fusion (objects placed, merged across cameras, tracked; the bird's-eye
+    /// view); `None` switches it off.
+    pub fusion: Option<panoptes_fusion::FusionConfig>,
     /// Also write `overlays/<frame>.jpg`: every camera as it sits on the vehicle, with results.
     pub overlays: bool,
     /// Set from another thread (Ctrl-C) to stop after the current frame set; outputs are
@@ -62,6 +65,7 @@ impl ReplayOptions {
             pacing: crate::concurrent::Pacing::Offline,
             queue: 2,
             inference_workers: None,
+            fusion: Some(panoptes_fusion::FusionConfig::default()),
             overlays: false,
             stop: Arc::new(AtomicBool::new(false)),
         }
@@ -200,6 +204,8 @@ impl RunLedger {
             frame: frame_set.index,
             timestamp_us: frame_set.timestamp_us,
             cameras,
+            objects_ego: None,
+            bev: None,
             timing_ms: StageTimes::default(),
         })?;
         self.problem(frame_set.index, None, message);
@@ -302,6 +308,7 @@ pub fn replay_sequential(
 ) -> Result<Report> {
     let reports = model_reports(&models);
     let (mut preprocessors, mut engines, mut decoders, names) = stages::split(models);
+    let mut fusion = stages::start_fusion(drive.rig(), &decoders, options.fusion.as_ref())?;
     let mut output = OutputDirectory::create(&options.out)?;
     let source = crate::source::FrameSource::new(drive, options.limit, options.repeat);
     let total = source.total();
@@ -322,7 +329,9 @@ pub fn replay_sequential(
         );
         let decoded = stages::infer(prepared, &mut engines).and_then(|mut inferred| {
             spares = std::mem::take(&mut inferred.spent);
-            stages::decode(inferred, &mut decoders, &names)
+            let mut decoded = stages::decode(inferred, &mut decoders, &names)?;
+            stages::fuse_if(&mut decoded, fusion.as_mut());
+            Ok(decoded)
         });
         match decoded {
             Ok(decoded) => ledger.write(&mut output, decoded)?,

@@ -47,10 +47,14 @@ impl OutputDirectory {
                 fs::create_dir_all(parent).map_err(|error| sink_error(parent, &error))?;
             }
             let written = match image {
-                PendingImage::Mask(map) => map.write_png(&path),
-                PendingImage::Depth(map) => map.write_png(&path),
+                PendingImage::Mask(map) => map.write_png(&path).map_err(|error| error.to_string()),
+                PendingImage::Depth(map) => map.write_png(&path).map_err(|error| error.to_string()),
+                PendingImage::Bev(grid) => grid
+                    .encode_png()
+                    .map_err(|error| error.to_string())
+                    .and_then(|bytes| fs::write(&path, bytes).map_err(|error| error.to_string())),
             };
-            written.map_err(|error| sink_error(&path, &error))
+            written.map_err(|message| sink_error(&path, &message))
         })
     }
 

@@ -5,9 +5,12 @@ use crate::error::{PipelineError, Result};
 use crate::model::{model_to_image, LoadedModel};
 use crate::record::{CameraPerception, FramePerception, StageTimes};
 use ndarray::Array4;
-use panoptes_drive::{CameraFrame, FrameSet};
+use panoptes_drive::{CameraFrame, EgoPose, FrameSet};
+use panoptes_fusion::{BevGrid, CameraView, FrameInput, Fusion, FusionConfig};
+use panoptes_heads::HeadConfig;
 use panoptes_heads::{CameraInput, ClassMap, Decoder, DepthMap, HeadOutput};
 use panoptes_preprocess::{ImageSource, PixelTransform, Preprocessor};
+use panoptes_rig::CameraRig;
 use panoptes_runtime::{Engine, HeadOutputs as ModelOutputs};
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -65,6 +68,19 @@ pub enum PendingImage {
     Mask(ClassMap),
     /// Metres, written as 16-bit millimetres.
     Depth(DepthMap),
+    /// The bird's-eye view, written as an indexed-colour PNG of categories.
+    Bev(BevGrid),
+}
+
+/// Which camera and head a pending image belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DenseSource {
+    /// The camera's name.
+    pub camera: String,
+    /// The head's name.
+    pub head: String,
+    /// Its position in [`Decoded::images`].
+    pub image: usize,
 }
 
 /// A frame set's results, before writing.
@@ -74,6 +90,8 @@ pub struct Decoded {
     pub record: FramePerception,
     /// Relative path → image to write.
     pub images: Vec<(String, PendingImage)>,
+    /// The camera and head of each mask and depth map in `images`.
+    pub dense: Vec<DenseSource>,
     /// When the frame set entered the pipeline.
     pub entered: Instant,
     /// The frame set itself (for overlays, which draw on the original frames).
@@ -195,6 +213,7 @@ pub fn decode(
         })
         .collect();
     let mut images = Vec::new();
+    let mut dense = Vec::new();
     for ((decoder, model), model_name) in decoders.iter_mut().zip(&inferred.models).zip(model_names)
     {
         let outputs: panoptes_heads::HeadOutputs<'_> = model.outputs.iter().collect();
@@ -246,6 +265,11 @@ pub fn decode(
                     HeadOutput::Segmentation(map) => {
                         let path = format!("masks/{:06}/{name}/{}.png", frame_set.index, head.name);
                         record.masks.insert(head.name.clone(), path.clone());
+                        dense.push(DenseSource {
+                            camera: name.to_string(),
+                            head: head.name.clone(),
+                            image: images.len(),
+                        });
                         images.push((path, PendingImage::Mask(map.clone())));
                     }
                     HeadOutput::Depth(map) => {
@@ -253,6 +277,11 @@ pub fn decode(
                         if record.depth.is_none() {
                             record.depth = Some(path.clone());
                         }
+                        dense.push(DenseSource {
+                            camera: name.to_string(),
+                            head: head.name.clone(),
+                            image: images.len(),
+                        });
                         images.push((path, PendingImage::Depth(map.clone())));
                     }
                     HeadOutput::Keypoints(_) => {}
@@ -267,12 +296,101 @@ pub fn decode(
             frame: frame_set.index,
             timestamp_us: frame_set.timestamp_us,
             cameras,
+            objects_ego: None,
+            bev: None,
             timing_ms: times,
         },
         images,
+        dense,
         entered: inferred.entered,
         frame_set: inferred.frame_set,
     })
+}
+
+/// Fusion for `rig` fed by `decoders` (every model's heads), when `config` is given.
+pub fn start_fusion(
+    rig: &CameraRig,
+    decoders: &[Decoder],
+    config: Option<&FusionConfig>,
+) -> Result<Option<Fusion>> {
+    let Some(config) = config else {
+        return Ok(None);
+    };
+    let heads: Vec<HeadConfig> = decoders
+        .iter()
+        .flat_map(|decoder| decoder.heads().iter().cloned())
+        .collect();
+    Ok(Some(Fusion::new(rig, &heads, config.clone())?))
+}
+
+/// Runs [`fuse`] when fusion is on.
+pub fn fuse_if(decoded: &mut Decoded, fusion: Option<&mut Fusion>) {
+    if let Some(fusion) = fusion {
+        fuse(decoded, fusion);
+    }
+}
+
+/// Places the decoded objects in the ego frame, merges and tracks them, and builds the
+/// bird's-eye view (`bev/<frame>.png`); fills `objects_ego`, `bev` and each placed
+/// detection's `ego`. Frame sets must come in order (tracking keeps state).
+pub fn fuse(decoded: &mut Decoded, fusion: &mut Fusion) {
+    let started = Instant::now();
+    let frame_set = &decoded.frame_set;
+    let output = {
+        let mut masks: BTreeMap<&str, Vec<(&str, &ClassMap)>> = BTreeMap::new();
+        let mut depths: BTreeMap<&str, Vec<(&str, &DepthMap)>> = BTreeMap::new();
+        for source in &decoded.dense {
+            match decoded.images.get(source.image).map(|(_, image)| image) {
+                Some(PendingImage::Mask(map)) => masks
+                    .entry(source.camera.as_str())
+                    .or_default()
+                    .push((source.head.as_str(), map)),
+                Some(PendingImage::Depth(map)) => depths
+                    .entry(source.camera.as_str())
+                    .or_default()
+                    .push((source.head.as_str(), map)),
+                _ => {}
+            }
+        }
+        let cameras = decoded
+            .record
+            .cameras
+            .iter()
+            .filter(|(_, perception)| perception.missing.is_none())
+            .map(|(name, perception)| CameraView {
+                camera: name,
+                detections: &perception.detections,
+                masks: masks.get(name.as_str()).map_or(&[], Vec::as_slice),
+                depths: depths.get(name.as_str()).map_or(&[], Vec::as_slice),
+            })
+            .collect();
+        fusion.fuse(&FrameInput {
+            timestamp_us: frame_set.timestamp_us,
+            ego_to_world: frame_set.ego_pose.as_ref().map(EgoPose::ego_to_world),
+            cameras,
+        })
+    };
+    let placed_cameras: Vec<String> = decoded
+        .record
+        .cameras
+        .iter()
+        .filter(|(_, perception)| perception.missing.is_none())
+        .map(|(name, _)| name.clone())
+        .collect();
+    for (name, placements) in placed_cameras.iter().zip(output.placements) {
+        if let Some(perception) = decoded.record.cameras.get_mut(name) {
+            for (detection, placement) in perception.detections.iter_mut().zip(placements) {
+                detection.ego = placement;
+            }
+        }
+    }
+    decoded.record.objects_ego = Some(output.objects);
+    if let Some(grid) = output.bev {
+        let path = format!("bev/{:06}.png", decoded.record.frame);
+        decoded.record.bev = Some(path.clone());
+        decoded.images.push((path, PendingImage::Bev(grid)));
+    }
+    decoded.record.timing_ms.fusion = milliseconds(started);
 }
 
 /// Milliseconds since `start`.

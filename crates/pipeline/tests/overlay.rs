@@ -216,6 +216,7 @@ fn detection(class_id: usize, box_xywh: [f32; 4], keypoints: Option<Vec<[f32; 3]
         score: 0.87,
         box_xywh,
         keypoints,
+        ego: None,
     }
 }
 
@@ -515,6 +516,7 @@ fn read_replay(
                     score: number(&d["score"]),
                     box_xywh: [xywh[0], xywh[1], xywh[2], xywh[3]],
                     keypoints: None,
+                    ego: None,
                 }
             })
             .collect();

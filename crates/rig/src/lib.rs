@@ -16,4 +16,6 @@ pub use model::CameraModel;
 pub use record::{CameraRecord, IntrinsicsRecord, PoseRecord, RigRecord};
 pub use rig::{CameraRig, ROTATION_TOLERANCE};
 
-pub use nalgebra::{Isometry3, Point2, Point3, Translation3, Unit, UnitQuaternion, Vector3};
+pub use nalgebra::{
+    Isometry3, Point2, Point3, Quaternion, Translation3, Unit, UnitQuaternion, Vector2, Vector3,
+};

@@ -89,6 +89,8 @@ def manifest(name, weights, tasks, comment):
             'kind = "depth"',
             f'outputs = ["{OUTPUTS["depth"]}"]',
             'encoding = "metric"',
+            "# Trained on our drives' depth: millimetres along the optical axis (crates/drive/FORMAT.md).",
+            'measured_along = "optical-axis"',
             f"min_depth = {MIN_DEPTH}",
             f"max_depth = {MAX_DEPTH}",
         ]

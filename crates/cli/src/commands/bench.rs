@@ -21,6 +21,8 @@ pub struct Args {
     drive: PathBuf,
     #[command(flatten)]
     model: super::models::ModelArgs,
+    #[command(flatten)]
+    fusion: super::models::FusionArgs,
     /// Timed repetitions per stage.
     #[arg(long, default_value_t = 20)]
     iterations: usize,
@@ -69,6 +71,7 @@ pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()>
         pacing: Pacing::Offline,
         queue: 2,
         inference_workers: args.workers,
+        fusion: args.fusion.config()?,
         overlays: false,
         stop: Arc::new(AtomicBool::new(false)),
     };
@@ -86,6 +89,7 @@ pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()>
         stages.push(panoptes::benchmark_stages(
             model,
             &frame_set,
+            options.fusion.as_ref().map(|fusion| (drive.rig(), fusion)),
             args.warmup,
             args.iterations,
         )?);
@@ -135,12 +139,23 @@ pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()>
             .sum::<f64>()
             .max(1e-9);
     println!(
-        "{:<16} {:>9} {:>22} {:>22} {:>22}",
-        "model", "provider", "preprocess ms p50/p99", "inference ms p50/p99", "decode ms p50/p99"
+        "{:<16} {:>9} {:>22} {:>22} {:>22} {:>22} {:>22}",
+        "model",
+        "provider",
+        "preprocess ms p50/p99",
+        "inference ms p50/p99",
+        "decode ms p50/p99",
+        "fusion ms p50/p99",
+        "BEV PNG ms p50/p99"
     );
+    let optional = |latency: &Option<panoptes::Latency>| {
+        latency.as_ref().map_or("off".to_string(), |latency| {
+            format!("{:.2} / {:.2}", latency.p50, latency.p99)
+        })
+    };
     for stage in &stages {
         println!(
-            "{:<16} {:>9} {:>22} {:>22} {:>22}",
+            "{:<16} {:>9} {:>22} {:>22} {:>22} {:>22} {:>22}",
             stage.model,
             stage.provider,
             format!(
@@ -152,6 +167,8 @@ pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()>
                 stage.inference_ms.p50, stage.inference_ms.p99
             ),
             format!("{:.1} / {:.1}", stage.decode_ms.p50, stage.decode_ms.p99),
+            optional(&stage.fusion_ms),
+            optional(&stage.bev_png_ms),
         );
     }
     // Models run back to back in each worker: their times per frame set add up.

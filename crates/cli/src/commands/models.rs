@@ -107,6 +107,31 @@ impl ModelArgs {
     }
 }
 
+/// `--fusion FILE` and `--no-fusion`: ego-frame fusion settings.
+#[derive(Debug, Clone, clap::Args)]
+pub struct FusionArgs {
+    /// Ego-frame fusion settings (TOML: lifting policy and size per class, merge and tracking
+    /// gates, the bird's-eye-view grid; see the README). Default: the built-in settings.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_fusion")]
+    pub fusion: Option<PathBuf>,
+    /// Leave objects in image space: no `objects_ego`, no tracking, no bird's-eye view.
+    #[arg(long)]
+    pub no_fusion: bool,
+}
+
+impl FusionArgs {
+    /// The settings, `None` when fusion is off.
+    pub fn config(&self) -> anyhow::Result<Option<panoptes::FusionConfig>> {
+        if self.no_fusion {
+            return Ok(None);
+        }
+        match &self.fusion {
+            Some(path) => Ok(Some(panoptes::FusionConfig::load(path)?)),
+            None => Ok(Some(panoptes::FusionConfig::default())),
+        }
+    }
+}
+
 /// Creates the folder a result file will be written to, before the long work that produces it,
 /// so that a bad path fails at once instead of losing the result at the end.
 pub fn prepare_output_file(path: &std::path::Path) -> anyhow::Result<()> {

@@ -29,6 +29,8 @@ pub struct Args {
     drive: PathBuf,
     #[command(flatten)]
     model: super::models::ModelArgs,
+    #[command(flatten)]
+    fusion: super::models::FusionArgs,
     /// Output directory (created; perception.jsonl is replaced).
     #[arg(long)]
     out: PathBuf,
@@ -85,6 +87,7 @@ pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()>
         },
         queue: args.queue,
         inference_workers: args.workers,
+        fusion: args.fusion.config()?,
         overlays: args.overlays,
         stop,
     };

@@ -28,6 +28,10 @@ pub struct Detection {
     /// Per-detection keypoints `[x, y, score]` in original pixels (pose formats).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub keypoints: Option<Vec<[f32; 3]>>,
+    /// Where this camera alone places the object's centre in the ego frame, metres; filled
+    /// by ego-frame fusion (the decoders leave it `None`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ego: Option<[f32; 3]>,
 }
 
 /// A box that passed the score threshold, before suppression.
@@ -106,6 +110,7 @@ pub(crate) fn decode_detections(
             score: candidate.score,
             box_xywh: [x1, y1, x2 - x1, y2 - y1],
             keypoints,
+            ego: None,
         });
     }
     skipped

@@ -41,7 +41,7 @@ pub fn overlay_cameras<'a>(
                 .and_then(find)
                 .and_then(|image| match image {
                     PendingImage::Depth(map) => Some(map.metres().view()),
-                    PendingImage::Mask(_) => None,
+                    PendingImage::Mask(_) | PendingImage::Bev(_) => None,
                 }),
         })
         .collect()
@@ -71,6 +71,8 @@ mod tests {
             frame: 1,
             timestamp_us: 5,
             cameras: [("FRONT".to_owned(), front), ("BACK".to_owned(), back)].into(),
+            objects_ego: None,
+            bev: None,
             timing_ms: StageTimes::default(),
         };
         let images = vec![
