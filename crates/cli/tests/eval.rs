@@ -1,4 +1,5 @@
-//! `panoptes eval` through the built binary: drives without ground truth are refused at once.
+//! `panoptes eval` through the built binary: drives without ground truth are refused at once;
+//! the fusion flags are taken.
 #![allow(clippy::unwrap_used)]
 
 use panoptes::{Annotations, BoundingBox, Camera, CameraModel, CameraRig, DriveWriter, FrameInput};
@@ -73,4 +74,34 @@ fn eval_on_a_drive_with_ground_truth_goes_on_to_load_the_model() {
     assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
     assert!(!stderr.contains("ground truth"), "{stderr}");
     assert!(stderr.contains("absent.toml"), "{stderr}");
+}
+
+#[test]
+fn eval_takes_the_fusion_flags_and_names_a_missing_fusion_file() {
+    let directory = tempfile::tempdir().unwrap();
+    let root = directory.path().join("drive");
+    write_drive(&root, None);
+    let manifest = directory.path().join("absent.toml");
+    let run = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_panoptes"))
+            .arg("eval")
+            .arg(&root)
+            .arg("--model")
+            .arg(&manifest)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    // Flags accepted: the run gets as far as the ground-truth check.
+    let output = run(&["--no-fusion", "--ego-max-distance", "30"]);
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(!output.status.success());
+    assert!(stderr.contains("has no ground truth"), "{stderr}");
+    // A fusion file that is not there is named, before anything else is read.
+    let fusion = directory.path().join("absent-fusion.toml");
+    let output = run(&["--fusion", fusion.to_str().unwrap()]);
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(!output.status.success());
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("absent-fusion.toml"), "{stderr}");
 }

@@ -36,6 +36,21 @@ pub enum EvalError {
         /// Ground-truth height.
         truth_height: usize,
     },
+    /// The predicted and the truth bird's-eye views are not the same grid.
+    #[error("bird's-eye view: prediction is {predicted_side}×{predicted_side} cells of {predicted_cell_m} m, ground truth {truth_side}×{truth_side} of {truth_cell_m} m")]
+    BevMismatch {
+        /// Cells along a side of the prediction.
+        predicted_side: usize,
+        /// Its cell size, metres.
+        predicted_cell_m: f64,
+        /// Cells along a side of the truth.
+        truth_side: usize,
+        /// Its cell size, metres.
+        truth_cell_m: f64,
+    },
+    /// Fusion made no bird's-eye view for a frame set whose cameras have segmentation truth.
+    #[error("no bird's-eye view prediction for a frame set with segmentation ground truth")]
+    MissingBev,
     /// The ground truth has a map the models did not produce for this camera.
     #[error("no {what} prediction for a camera frame that has {what} ground truth")]
     MissingPrediction {

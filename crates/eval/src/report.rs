@@ -2,6 +2,7 @@
 
 use crate::depth::DepthMetrics;
 use crate::detection::DetectionMetrics;
+use crate::ego_metrics::EgoMetrics;
 use crate::pose::PoseMetrics;
 use crate::segmentation::SegmentationMetrics;
 use panoptes_pipeline::ModelReport;
@@ -40,6 +41,9 @@ pub struct Evaluation {
     pub depth: Option<DepthMetrics>,
     /// Keypoint PCK; null when no detection head predicts keypoints.
     pub pose: Option<PoseMetrics>,
+    /// Ego-frame metrics of the fused objects; null when fusion is off or the drive has no 3D
+    /// boxes (cuboids).
+    pub ego: Option<EgoMetrics>,
     /// Camera frames or frame sets that could not be scored.
     pub errors: usize,
     /// The first of them.

@@ -2,11 +2,14 @@
 
 use crate::camera::{CameraPrediction, CameraTruth, Tally, TaskSettings};
 use crate::detection::IgnoreRule;
+use crate::ego::{EgoTally, DEFAULT_EGO_MAX_DISTANCE_M};
+use crate::ego_frame::EgoScoring;
 use crate::error::{EvalError, Result};
 use crate::pose::DEFAULT_PCK_ALPHA;
 use crate::report::{Evaluation, Ledger};
 use crate::segmentation::ClassMapping;
 use panoptes_drive::{CameraFrame, Drive, FrameSet};
+use panoptes_fusion::{categories_of, FusionConfig};
 use panoptes_heads::{Detection, HeadConfig};
 use panoptes_pipeline::stages::{self, Decoded, PendingImage};
 use panoptes_pipeline::{model_reports, CameraPerception, LoadedModel};
@@ -27,6 +30,11 @@ pub struct EvalOptions {
     pub pck_alpha: f64,
     /// Ground-truth boxes left out of detection and pose.
     pub ignore: IgnoreRule,
+    /// Fusion settings for the ego-frame metrics; `None` leaves them out.
+    pub fusion: Option<FusionConfig>,
+    /// Ego-frame truth and predictions farther than this from the ego origin (on the ground)
+    /// are left out, metres.
+    pub ego_max_distance_m: f64,
 }
 
 impl Default for EvalOptions {
@@ -36,6 +44,8 @@ impl Default for EvalOptions {
             limit: None,
             pck_alpha: DEFAULT_PCK_ALPHA,
             ignore: IgnoreRule::default(),
+            fusion: Some(FusionConfig::default()),
+            ego_max_distance_m: DEFAULT_EGO_MAX_DISTANCE_M,
         }
     }
 }
@@ -119,9 +129,10 @@ fn scored_heads(models: &[LoadedModel], drive: &Drive, options: &EvalOptions) ->
     heads
 }
 
-/// Runs `models` over the first `options.limit` frame sets of `drive` (pre-processing, inference
-/// and decoding are the replay pipeline's own stages) and scores each camera frame that has
-/// ground truth. The ground-truth PNGs of a frame set are read while its models run.
+/// Runs `models` over the first `options.limit` frame sets of `drive` (pre-processing, inference,
+/// decoding and fusion are the replay pipeline's own stages) and scores each camera frame that
+/// has ground truth, then each frame set's fused objects. The ground-truth PNGs of a frame set
+/// are read while its models run. Frame sets go in order: tracking needs it.
 pub fn evaluate(
     drive: &Drive,
     models: Vec<LoadedModel>,
@@ -135,12 +146,25 @@ pub fn evaluate(
             expected: "a positive fraction of the box diagonal, such as 0.2",
         });
     }
+    if !(options.ego_max_distance_m.is_finite() && options.ego_max_distance_m > 0.0) {
+        return Err(EvalError::Setting {
+            setting: "ego_max_distance_m",
+            value: options.ego_max_distance_m,
+            expected: "a positive distance in metres, such as 50",
+        });
+    }
     check_ground_truth(drive, options.limit)?;
     let started = Instant::now();
     let heads = scored_heads(&models, drive, options);
     let settings = heads.settings.clone();
     let reports = model_reports(&models);
     let (mut preprocessors, mut engines, mut decoders, names) = stages::split(models);
+    let mut fusion = stages::start_fusion(drive.rig(), &decoders, options.fusion.as_ref())?;
+    let mut ego = fusion.as_ref().map(|fusion| EgoScoring {
+        tally: EgoTally::new(options.ego_max_distance_m),
+        categories: categories_of(drive.segmentation_classes(), &fusion.config().bev),
+        aliases: options.aliases.clone(),
+    });
     let total = options.limit.map_or(drive.frame_sets().len(), |limit| {
         limit.min(drive.frame_sets().len())
     });
@@ -156,11 +180,12 @@ pub fn evaluate(
                     Vec::new(),
                     Instant::now(),
                 );
-                match stages::infer(prepared, &mut engines) {
-                    Ok(inferred) => stages::decode(inferred, &mut decoders, &names)
-                        .map_err(|error| error.to_string()),
-                    Err(error) => Err(error.to_string()),
-                }
+                let inferred =
+                    stages::infer(prepared, &mut engines).map_err(|error| error.to_string())?;
+                let mut decoded = stages::decode(inferred, &mut decoders, &names)
+                    .map_err(|error| error.to_string())?;
+                stages::fuse_if(&mut decoded, fusion.as_mut());
+                Ok(decoded)
             },
             || load_truths(frame_set),
         );
@@ -170,7 +195,7 @@ pub fn evaluate(
                     &options.aliases,
                     frame_set,
                     &decoded,
-                    truths,
+                    &truths,
                     &heads,
                     &settings,
                 );
@@ -179,6 +204,11 @@ pub fn evaluate(
                 tally.merge(scored.tally);
                 for (camera, message) in scored.problems {
                     ledger.problem(frame_set.index, Some(camera), message);
+                }
+                if let (Some(ego), Some(fusion)) = (ego.as_mut(), fusion.as_ref()) {
+                    if let Err(error) = ego.score(fusion, frame_set, &decoded, &truths) {
+                        ledger.problem(frame_set.index, None, error.to_string());
+                    }
                 }
             }
             Err(message) => ledger.problem(frame_set.index, None, message),
@@ -205,6 +235,9 @@ pub fn evaluate(
             .max_depth
             .map(|max_depth| tally.depth.summarize(heads.depth.clone(), Some(max_depth))),
         pose: settings.pose_alpha.map(|alpha| tally.pose.summarize(alpha)),
+        ego: ego
+            .filter(|ego| ego.tally.has_truth())
+            .map(|ego| ego.tally.summarize()),
         errors: ledger.errors,
         problems: ledger.problems,
         wall_seconds: started.elapsed().as_secs_f64(),
@@ -236,7 +269,7 @@ fn score_frame_set(
     aliases: &BTreeMap<String, String>,
     frame_set: &FrameSet,
     decoded: &Decoded,
-    truths: Vec<Option<Result<CameraTruth>>>,
+    truths: &[Option<Result<CameraTruth>>],
     heads: &ScoredHeads,
     settings: &TaskSettings,
 ) -> ScoredFrameSet {
@@ -248,21 +281,25 @@ fn score_frame_set(
     frame_set
         .frames
         .par_iter()
-        .zip(truths)
-        .filter_map(|(frame, truth)| truth.map(|truth| (frame, truth)))
+        .zip(truths.par_iter())
+        .filter_map(|(frame, truth)| truth.as_ref().map(|truth| (frame, truth)))
         .map(|(frame, truth)| {
             let mut scored = ScoredFrameSet::default();
             let camera = frame.camera().to_string();
-            let outcome = truth.and_then(|truth| {
-                let perception = decoded.record.cameras.get(frame.camera());
-                score_camera(aliases, frame, perception, &images, &truth, heads, settings)
-            });
+            let outcome = match truth {
+                Ok(truth) => {
+                    let perception = decoded.record.cameras.get(frame.camera());
+                    score_camera(aliases, frame, perception, &images, truth, heads, settings)
+                        .map_err(|error| error.to_string())
+                }
+                Err(error) => Err(error.to_string()),
+            };
             match outcome {
                 Ok(tally) => {
                     scored.tally = tally;
                     scored.cameras = 1;
                 }
-                Err(error) => scored.problems.push((camera, error.to_string())),
+                Err(message) => scored.problems.push((camera, message)),
             }
             scored
         })
@@ -279,7 +316,7 @@ fn score_frame_set(
 }
 
 /// The drive's name for a model class.
-fn alias<'a>(aliases: &'a BTreeMap<String, String>, name: &'a str) -> &'a str {
+pub(crate) fn alias<'a>(aliases: &'a BTreeMap<String, String>, name: &'a str) -> &'a str {
     aliases.get(name).map_or(name, String::as_str)
 }
 

@@ -6,7 +6,8 @@
 
 use image::{GrayImage, ImageBuffer, ImageFormat, Luma, RgbImage};
 use panoptes_drive::{
-    Annotations, BoundingBox, Drive, DriveWriter, FrameInput, Keypoint, PersonKeypoints, Visibility,
+    Annotations, BoundingBox, Cuboid, Drive, DriveWriter, FrameInput, Keypoint, PersonKeypoints,
+    Visibility,
 };
 use panoptes_eval::{
     check_ground_truth, evaluate, load_evaluation_models, EvalError, EvalOptions, Evaluation,
@@ -54,7 +55,7 @@ fn ground_truth(camera: &str) -> (Vec<u8>, Vec<u8>) {
 /// Camera A: a pedestrian exactly where the model sees one, 10 keypoints on the prediction,
 /// 5 visible ones 12 px off (beyond 0.2 × the 57.7 px box diagonal) and 2 occluded.
 /// Camera B: a pedestrian elsewhere (missed; the prediction is a false positive), 17 visible
-/// keypoints.
+/// keypoints. Both cameras list the pedestrian's 3D box, 5 m ahead.
 fn annotations(camera: &str) -> Annotations {
     let (box_xywh, keypoints) = if camera == "A" {
         let mut keypoints = [Keypoint {
@@ -88,7 +89,13 @@ fn annotations(camera: &str) -> Annotations {
             instance_id: 7,
             keypoints,
         }],
-        cuboids: Vec::new(),
+        cuboids: vec![Cuboid {
+            class: "pedestrian".to_string(),
+            instance_id: 7,
+            center: [5.0, 0.0, 0.875],
+            size_lwh: [0.7, 0.7, 1.75],
+            yaw: 0.0,
+        }],
     }
 }
 
@@ -199,7 +206,22 @@ fn constant_model_metrics_match_the_ground_truth_counts() {
     assert!((depth.delta1.unwrap() - 2.0 / 5.0).abs() < 1e-12);
     assert!((depth.rmse.unwrap() - (77.0f64 / 5.0).sqrt()).abs() < 1e-9);
 
+    // Truth: the pedestrian once per frame set (both cameras list it). The cameras sit at the
+    // ego origin looking up, so no cell of the bird's-eye view is seen: the truth grid is the
+    // footprints alone (0.7 × 0.7 m, 16 cells of 0.2 m), and no grid has drivable cells.
+    let ego = evaluation.ego.as_ref().unwrap();
+    assert_eq!((ego.frame_sets, ego.ground_truth), (3, 3));
+    let pedestrian = &ego.detection.classes["pedestrian"];
+    assert_eq!(pedestrian.ground_truth, 3);
+    assert_eq!(pedestrian.predictions, ego.predictions);
+    assert_eq!(ego.position.matched_truth + ego.position.unmatched_truth, 3);
+    let bev = ego.bev.as_ref().unwrap();
+    assert_eq!(bev.frame_sets, 3);
+    assert!(bev.categories["object"].either_cells >= 3 * 16);
+    assert_eq!(bev.categories["drivable"].either_cells, 0);
+
     let json = serde_json::to_value(&evaluation).unwrap();
+    assert!(json["ego"]["detection"]["map"].is_f64());
     assert!(json["segmentation"]["miou"].is_f64());
     assert!(json["depth"]["abs_rel"].is_f64());
     assert!(json["detection"]["map50"].is_f64());
@@ -267,4 +289,34 @@ fn a_score_threshold_above_the_predictions_removes_them() {
     assert_eq!(high.pose.unwrap().correct_keypoints, 0);
     let low = evaluate_constant_model(&EvalOptions::default(), Some(0.5)).unwrap();
     assert!((low.detection.unwrap().ap50["pedestrian"] - 0.36).abs() < 1e-12);
+}
+
+#[test]
+fn without_fusion_there_are_no_ego_metrics() {
+    let options = EvalOptions {
+        fusion: None,
+        ..EvalOptions::default()
+    };
+    let evaluation = evaluate_constant_model(&options, None).unwrap();
+    assert!(evaluation.ego.is_none());
+    assert!(evaluation.detection.is_some());
+}
+
+#[test]
+fn a_non_positive_ego_distance_is_refused() {
+    let options = EvalOptions {
+        ego_max_distance_m: 0.0,
+        ..EvalOptions::default()
+    };
+    let error = evaluate_constant_model(&options, None).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            EvalError::Setting {
+                setting: "ego_max_distance_m",
+                ..
+            }
+        ),
+        "{error}"
+    );
 }

@@ -101,6 +101,25 @@ pub fn categories_of(classes: &[String], config: &BevConfig) -> Vec<BevCategory>
         .collect()
 }
 
+/// The category at `(column, row)` of a camera seen by its segmentation layers: the
+/// strongest any layer gives (see [`BevCategory`]'s priority), unknown outside the maps.
+pub fn category_at(layers: &[BevLayer<'_>], column: usize, row: usize) -> BevCategory {
+    layers
+        .iter()
+        .filter_map(|layer| {
+            let id = layer.ids.get((row, column))?;
+            Some(
+                layer
+                    .categories
+                    .get(usize::from(*id))
+                    .copied()
+                    .unwrap_or(BevCategory::Unknown),
+            )
+        })
+        .max_by_key(|category| category.priority())
+        .unwrap_or(BevCategory::Unknown)
+}
+
 /// One segmentation map of one camera: class ids at the camera's resolution and what each id
 /// means on the ground.
 #[derive(Debug, Clone, Copy)]
@@ -311,7 +330,7 @@ impl BevProjector {
     /// segmentation this time). Layers whose size is not their camera's are not read.
     pub fn grid(&self, layers: &[Vec<BevLayer<'_>>]) -> BevGrid {
         let mut grid = BevGrid::unknown(self.side, self.cell_m);
-        let usable: Vec<Vec<&BevLayer<'_>>> = self
+        let usable: Vec<Vec<BevLayer<'_>>> = self
             .sizes
             .iter()
             .enumerate()
@@ -322,6 +341,7 @@ impl BevProjector {
                         layers
                             .iter()
                             .filter(|layer| layer.ids.dim() == *size)
+                            .copied()
                             .collect()
                     })
                     .unwrap_or_default()
@@ -335,18 +355,11 @@ impl BevProjector {
             else {
                 continue;
             };
-            *cell = usable[usize::from(sight.camera)]
-                .iter()
-                .map(|layer| {
-                    let id = layer.ids[(sight.row as usize, sight.column as usize)];
-                    layer
-                        .categories
-                        .get(usize::from(id))
-                        .copied()
-                        .unwrap_or(BevCategory::Unknown)
-                })
-                .max_by_key(|category| category.priority())
-                .unwrap_or(BevCategory::Unknown);
+            *cell = category_at(
+                &usable[usize::from(sight.camera)],
+                sight.column as usize,
+                sight.row as usize,
+            );
         }
         grid
     }

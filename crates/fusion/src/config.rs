@@ -11,8 +11,8 @@
 //! size_lwh = [4.5, 1.9, 1.6] # the size reported (and used to find the centre), metres
 //!
 //! [merge]
-//! gate_m = 1.0               # same object in two cameras when closer than
-//! gate_fraction = 0.1        #   gate_m + gate_fraction × distance
+//! gate_sigmas = 3.0          # same object in two cameras when this close (in standard
+//!                            # deviations of where each camera places it)
 //!
 //! [tracking]
 //! confirm_hits = 3
@@ -87,20 +87,44 @@ pub struct LiftingConfig {
     /// Height of the ground plane in the ego frame, metres (0 for nuScenes and our drives,
     /// whose ego origin is on the ground).
     pub ground_z: f64,
-    /// `auto` uses the ground plane up to this distance from the ego origin and depth beyond.
+    /// `auto` uses the ground plane up to this distance from the ego origin and depth beyond
+    /// (and depth for boxes the image border cuts). On our simulated drives, whose ground is
+    /// flat, the ground plane is the better of the two at every distance up to 50 m; on real
+    /// roads with slopes a shorter reach may be better.
     pub auto_ground_max_m: f64,
     /// Height of an ankle keypoint above the ground, metres (people's foot point).
     pub ankle_height_m: f64,
-    /// Keypoints scored below this are not used (ankles) nor lifted.
+    /// Where the segmentation sees sidewalk just below the foot point, the ground there is
+    /// this much higher than the road, metres (kerbs are about 15 cm; a person on the sidewalk
+    /// placed on the road plane comes out about 10 % too far). 0 switches it off.
+    pub kerb_height_m: f64,
+    /// A person's keypoints scored below this are not lifted to 3D.
     pub keypoint_threshold: f32,
+    /// Ankles give the foot point only when scored at least this (only confident ankles
+    /// beat the box's bottom edge, on validation drives).
+    pub ankle_threshold: f32,
     /// The depth head is read in this part of the box: `[left, top, right, bottom]` as
     /// fractions of its width and height (the lower centre, where the object is least likely
     /// to be background).
     pub depth_region: [f64; 4],
-    /// The statistic of the depths in that region: 0.5 is the median.
+    /// The statistic of the depths in that region: 0.5 is the median; a little lower leaves
+    /// out background seen past the object's edges.
     pub depth_percentile: f64,
     /// Objects placed farther than this from the ego origin are left out, metres.
     pub max_distance_m: f64,
+    /// Boxes whose centre is seen further than this off the optical axis are not placed,
+    /// degrees: only a fisheye sees so far aside, at the rim of its image, where objects are
+    /// smallest and most distorted and another camera of the rig sees them better.
+    pub max_off_axis_degrees: f64,
+    /// Noise of a detected box's edges as a fraction of its height; with the camera model it
+    /// gives each position's uncertainty, which gates the merge and weighs tracking.
+    pub box_noise_fraction: f64,
+    /// Relative error of the depth head (its typical AbsRel), for the same purpose.
+    pub depth_noise_fraction: f64,
+    /// How far the ground may be above or below the plane, per metre of distance (a road's
+    /// grade): 0.005 is 0.2 m at 40 m. Far away this makes the ground plane unsure, and the
+    /// object's apparent height (see `classes.height_spread`) takes over; 0 trusts the plane.
+    pub ground_slope_sigma: f64,
 }
 
 impl Default for LiftingConfig {
@@ -108,12 +132,18 @@ impl Default for LiftingConfig {
         Self {
             policy: LiftPolicy::Auto,
             ground_z: 0.0,
-            auto_ground_max_m: 30.0,
-            ankle_height_m: 0.1,
+            auto_ground_max_m: 50.0,
+            ankle_height_m: 0.08,
+            kerb_height_m: 0.15,
             keypoint_threshold: 0.3,
+            ankle_threshold: 0.85,
             depth_region: [0.3, 0.5, 0.7, 0.9],
-            depth_percentile: 0.5,
+            depth_percentile: 0.4,
             max_distance_m: 100.0,
+            max_off_axis_degrees: 80.0,
+            box_noise_fraction: 0.12,
+            depth_noise_fraction: 0.1,
+            ground_slope_sigma: 0.005,
         }
     }
 }
@@ -128,6 +158,10 @@ pub struct ObjectClass {
     pub labels: Vec<String>,
     /// Size prior: length (along the heading), width, height, metres.
     pub size_lwh: [f64; 3],
+    /// Relative spread of heights among objects of the class (cars about 0.1, trucks 0.25):
+    /// how much the apparent height can say about the distance; 0 ignores it.
+    #[serde(default = "default_height_spread")]
+    pub height_spread: f64,
     /// Lifting policy; the `[lifting]` policy when absent.
     #[serde(default)]
     pub policy: Option<LiftPolicy>,
@@ -137,23 +171,25 @@ pub struct ObjectClass {
     pub person: bool,
 }
 
+fn default_height_spread() -> f64 {
+    0.15
+}
+
 /// Cross-camera merge settings.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct MergeConfig {
     /// Two observations of one class from different cameras are one object when their
-    /// centres are closer than `gate_m + gate_fraction × distance` (metres, on the ground).
-    pub gate_m: f64,
-    /// See `gate_m`.
-    pub gate_fraction: f64,
+    /// centres differ by less than this many standard deviations of their difference (each
+    /// observation's uncertainty, see `lifting.box_noise_fraction`): far away and at a
+    /// fisheye's rim, where one pixel is metres on the ground, two views of one car disagree
+    /// more than two cars parked side by side near the ego.
+    pub gate_sigmas: f64,
 }
 
 impl Default for MergeConfig {
     fn default() -> Self {
-        Self {
-            gate_m: 1.0,
-            gate_fraction: 0.1,
-        }
+        Self { gate_sigmas: 3.0 }
     }
 }
 
@@ -163,11 +199,16 @@ impl Default for MergeConfig {
 pub struct TrackingConfig {
     /// Whether to track at all (ids, velocities).
     pub enabled: bool,
-    /// An object continues a track of its class when closer to the track's prediction than
-    /// `gate_m + gate_fraction × distance`, metres.
-    pub gate_m: f64,
-    /// See `gate_m`.
-    pub gate_fraction: f64,
+    /// An object continues a track of its class when its Mahalanobis distance from the track's
+    /// prediction (position uncertainty of the track plus that of the measurement) is below
+    /// this many standard deviations: a new track, whose speed is unknown, reaches far; a
+    /// steady one little beyond its measurement noise.
+    pub gate_sigmas: f64,
+    /// Objects scored below this never start a track, they only continue one (as ByteTrack
+    /// does): the detector's doubtful boxes keep tracks alive without spawning false ones.
+    pub birth_score: f32,
+    /// Standard deviation of a new track's speed, m/s (along each axis).
+    pub initial_speed_sigma: f64,
     /// A track is confirmed after this many frame sets with an object.
     pub confirm_hits: u32,
     /// A confirmed track ends after this many frame sets in a row without one (an unconfirmed
@@ -177,25 +218,19 @@ pub struct TrackingConfig {
     pub max_gap_s: f64,
     /// Standard deviation of the unmodelled acceleration, m/s².
     pub acceleration_sigma: f64,
-    /// Standard deviation of a measured position: `measurement_sigma_m +
-    /// measurement_sigma_fraction × distance`, metres.
-    pub measurement_sigma_m: f64,
-    /// See `measurement_sigma_m`.
-    pub measurement_sigma_fraction: f64,
 }
 
 impl Default for TrackingConfig {
     fn default() -> Self {
         Self {
             enabled: true,
-            gate_m: 2.0,
-            gate_fraction: 0.1,
+            gate_sigmas: 3.0,
+            birth_score: 0.5,
+            initial_speed_sigma: 10.0,
             confirm_hits: 3,
             max_misses: 2,
             max_gap_s: 1.0,
             acceleration_sigma: 3.0,
-            measurement_sigma_m: 0.3,
-            measurement_sigma_fraction: 0.05,
         }
     }
 }
@@ -238,38 +273,39 @@ impl Default for BevConfig {
     }
 }
 
-/// Road users and obstacles of our drives, nuScenes and COCO, with typical sizes.
+/// Road users and obstacles of our drives, nuScenes and COCO. Sizes are the mean box sizes
+/// of nuScenes' training annotations per class (length, width, height, as the anchor sizes
+/// of common nuScenes detectors), except the cyclist's height, which counts its rider.
 pub fn default_classes() -> Vec<ObjectClass> {
-    let class = |name: &str, labels: &[&str], size_lwh: [f64; 3], person: bool| ObjectClass {
+    let class = |name: &str, labels: &[&str], size_lwh: [f64; 3], height_spread: f64| ObjectClass {
         name: name.to_owned(),
         labels: labels.iter().map(|label| (*label).to_owned()).collect(),
         size_lwh,
+        height_spread,
         policy: None,
-        person,
+        person: name == "pedestrian",
     };
     vec![
-        class("car", &["car"], [4.5, 1.9, 1.6], false),
+        class("car", &["car"], [4.61, 1.95, 1.72], 0.1),
+        class("truck", &["truck"], [6.74, 2.46, 2.73], 0.25),
         class(
-            "truck",
-            &["truck", "construction_vehicle", "trailer"],
-            [8.0, 2.6, 3.2],
-            false,
+            "construction_vehicle",
+            &["construction_vehicle"],
+            [6.38, 2.73, 3.13],
+            0.25,
         ),
-        class("bus", &["bus"], [11.0, 2.9, 3.3], false),
+        class("trailer", &["trailer"], [12.01, 2.87, 3.82], 0.25),
+        class("bus", &["bus"], [11.19, 2.94, 3.47], 0.1),
         class(
             "pedestrian",
             &["pedestrian", "person"],
-            [0.7, 0.7, 1.75],
-            true,
+            [0.73, 0.66, 1.76],
+            0.12,
         ),
-        class(
-            "cyclist",
-            &["cyclist", "bicycle", "motorcycle"],
-            [1.8, 0.7, 1.7],
-            false,
-        ),
-        class("traffic_cone", &["traffic_cone"], [0.4, 0.4, 0.7], false),
-        class("barrier", &["barrier"], [0.6, 2.0, 1.1], false),
+        class("cyclist", &["cyclist", "bicycle"], [1.68, 0.60, 1.70], 0.15),
+        class("motorcycle", &["motorcycle"], [2.10, 0.76, 1.44], 0.15),
+        class("traffic_cone", &["traffic_cone"], [0.40, 0.40, 1.06], 0.2),
+        class("barrier", &["barrier"], [0.49, 2.49, 0.98], 0.15),
     ]
 }
 
@@ -312,7 +348,11 @@ impl FusionConfig {
     pub fn validate(&self) -> Result<(), FusionError> {
         self.lifting.validate()?;
         validate_classes(&self.classes)?;
-        gate("merge", self.merge.gate_m, self.merge.gate_fraction)?;
+        positive(
+            "merge.gate_sigmas",
+            self.merge.gate_sigmas,
+            "a number of standard deviations such as 3",
+        )?;
         self.tracking.validate()?;
         self.bev.validate()
     }
@@ -342,15 +382,6 @@ fn non_negative(field: &str, value: f64, what: &str) -> Result<(), FusionError> 
     }
 }
 
-fn gate(section: &str, metres: f64, fraction: f64) -> Result<(), FusionError> {
-    non_negative(&format!("{section}.gate_m"), metres, "a distance in metres")?;
-    non_negative(
-        &format!("{section}.gate_fraction"),
-        fraction,
-        "a fraction of the distance such as 0.1",
-    )
-}
-
 impl LiftingConfig {
     fn validate(&self) -> Result<(), FusionError> {
         if !self.ground_z.is_finite() {
@@ -366,9 +397,34 @@ impl LiftingConfig {
             "a distance in metres",
         )?;
         non_negative(
+            "lifting.kerb_height_m",
+            self.kerb_height_m,
+            "a height in metres such as 0.15",
+        )?;
+        non_negative(
             "lifting.ankle_height_m",
             self.ankle_height_m,
             "a height in metres such as 0.1",
+        )?;
+        positive(
+            "lifting.box_noise_fraction",
+            self.box_noise_fraction,
+            "a fraction of the box height such as 0.03",
+        )?;
+        positive(
+            "lifting.depth_noise_fraction",
+            self.depth_noise_fraction,
+            "a relative depth error such as 0.1",
+        )?;
+        non_negative(
+            "lifting.ground_slope_sigma",
+            self.ground_slope_sigma,
+            "a height per metre of distance such as 0.005",
+        )?;
+        positive(
+            "lifting.max_off_axis_degrees",
+            self.max_off_axis_degrees,
+            "an angle in degrees such as 80 (above 180 keeps everything)",
         )?;
         positive(
             "lifting.max_distance_m",
@@ -394,12 +450,17 @@ impl LiftingConfig {
                 "give a fraction such as 0.5 (the median)",
             ));
         }
-        if !(0.0..=1.0).contains(&self.keypoint_threshold) {
-            return Err(FusionError::setting(
-                "lifting.keypoint_threshold",
-                format!("{} is not between 0 and 1", self.keypoint_threshold),
-                "give a keypoint score such as 0.3",
-            ));
+        for (field, value) in [
+            ("lifting.keypoint_threshold", self.keypoint_threshold),
+            ("lifting.ankle_threshold", self.ankle_threshold),
+        ] {
+            if !(0.0..=1.0).contains(&value) {
+                return Err(FusionError::setting(
+                    field,
+                    format!("{value} is not between 0 and 1"),
+                    "give a keypoint score such as 0.3",
+                ));
+            }
         }
         Ok(())
     }
@@ -422,6 +483,11 @@ fn validate_classes(classes: &[ObjectClass]) -> Result<(), FusionError> {
                 "list the detection labels of this class, for example [\"car\"]",
             ));
         }
+        non_negative(
+            &field("height_spread"),
+            class.height_spread,
+            "a fraction such as 0.1 (0 ignores the apparent height)",
+        )?;
         for (axis, value) in ["length", "width", "height"].iter().zip(class.size_lwh) {
             positive(&field("size_lwh"), value, &format!("the {axis} in metres"))?;
         }
@@ -446,7 +512,23 @@ fn validate_classes(classes: &[ObjectClass]) -> Result<(), FusionError> {
 
 impl TrackingConfig {
     fn validate(&self) -> Result<(), FusionError> {
-        gate("tracking", self.gate_m, self.gate_fraction)?;
+        positive(
+            "tracking.gate_sigmas",
+            self.gate_sigmas,
+            "a number of standard deviations such as 3",
+        )?;
+        positive(
+            "tracking.initial_speed_sigma",
+            self.initial_speed_sigma,
+            "a speed in m/s such as 10",
+        )?;
+        if !(0.0..=1.0).contains(&self.birth_score) {
+            return Err(FusionError::setting(
+                "tracking.birth_score",
+                format!("{} is not between 0 and 1", self.birth_score),
+                "give a detection score such as 0.5",
+            ));
+        }
         if self.confirm_hits == 0 {
             return Err(FusionError::setting(
                 "tracking.confirm_hits",
@@ -464,16 +546,7 @@ impl TrackingConfig {
             self.acceleration_sigma,
             "an acceleration in m/s² such as 3",
         )?;
-        positive(
-            "tracking.measurement_sigma_m",
-            self.measurement_sigma_m,
-            "a distance in metres such as 0.3",
-        )?;
-        non_negative(
-            "tracking.measurement_sigma_fraction",
-            self.measurement_sigma_fraction,
-            "a fraction of the distance such as 0.05",
-        )
+        Ok(())
     }
 }
 

@@ -8,7 +8,7 @@ use panoptes_rig::CameraRig;
 use crate::bev::{categories_of, BevCategory, BevGrid, BevLayer, BevProjector};
 use crate::config::{FusionConfig, LiftPolicy};
 use crate::error::FusionError;
-use crate::lift::{lift, DepthView, Observation};
+use crate::lift::{lift, DepthView, Observation, Surroundings};
 use crate::merge::merge;
 use crate::object::EgoObject;
 use crate::track::{Measurement, Tracker};
@@ -145,13 +145,17 @@ impl Fusion {
         let mut placements = Vec::with_capacity(frame.cameras.len());
         let mut unplaced = 0;
         let mut rig_indices = Vec::with_capacity(frame.cameras.len());
+        let layers = layers(&self.rig, &self.categories, frame);
         for view in &frame.cameras {
             let camera_index = self.rig.index_of(view.camera);
             rig_indices.push(camera_index);
             let mut placed = vec![None; view.detections.len()];
             if let Some(camera_index) = camera_index {
                 let camera = &self.rig.cameras()[camera_index];
-                let depth = self.depth_of(view);
+                let surroundings = Surroundings {
+                    depth: self.depth_of(view),
+                    segmentation: &layers[camera_index],
+                };
                 for (index, detection) in view.detections.iter().enumerate() {
                     let Some(class_index) = self.config.class_of(&detection.label) else {
                         continue;
@@ -163,7 +167,7 @@ impl Fusion {
                         index,
                         detection,
                         class,
-                        depth,
+                        surroundings,
                         &self.config.lifting,
                     ) {
                         Ok(observation) => {
@@ -177,6 +181,13 @@ impl Fusion {
             placements.push(placed);
         }
         let clusters = merge(&observations, &self.config.merge);
+        let score_of = |cluster: &crate::merge::Cluster| {
+            cluster
+                .members
+                .iter()
+                .map(|&member| observations[member].score)
+                .fold(0.0_f32, f32::max)
+        };
         let measurements: Vec<Measurement> = clusters
             .iter()
             .map(|cluster| {
@@ -184,16 +195,20 @@ impl Fusion {
                 Measurement {
                     class: best.class,
                     centre: best.centre,
+                    score: score_of(cluster),
+                    covariance: best.covariance,
                 }
             })
             .collect();
-        let states = self.config.tracking.enabled.then(|| {
-            self.tracker.update(
+        let states = if self.config.tracking.enabled {
+            Some(self.tracker.update(
                 frame.timestamp_us,
                 frame.ego_to_world.as_ref(),
                 &measurements,
-            )
-        });
+            ))
+        } else {
+            None
+        };
         // Rig index → the view holding that camera's detections.
         let mut views = vec![None; self.rig.len()];
         for (view, rig_index) in frame.cameras.iter().zip(&rig_indices) {
@@ -201,27 +216,22 @@ impl Fusion {
                 views[*rig_index] = Some(view);
             }
         }
-        let detection_of = |observation: &Observation| {
-            views[observation.camera].and_then(|view| view.detections.get(observation.detection))
-        };
         let mut objects: Vec<EgoObject> = clusters
             .iter()
             .enumerate()
             .map(|(index, cluster)| {
                 let best = &observations[cluster.best];
-                let detection = detection_of(best);
+                let detection =
+                    views[best.camera].and_then(|view| view.detections.get(best.detection));
                 let class = &self.config.classes[best.class];
-                let state = states.as_ref().and_then(|states| states.get(index));
+                let state = states
+                    .as_ref()
+                    .and_then(|states| states.get(index).copied().flatten());
                 let velocity = state.and_then(|state| state.velocity);
                 let yaw = velocity
                     .filter(|velocity| velocity.norm() > HEADING_MIN_SPEED)
                     .map(|velocity| velocity.y.atan2(velocity.x) as f32);
-                let score = cluster
-                    .members
-                    .iter()
-                    .filter_map(|&member| detection_of(&observations[member]))
-                    .map(|detection| detection.score)
-                    .fold(0.0_f32, f32::max);
+                let score = score_of(cluster);
                 EgoObject {
                     id: state.map(|state| state.id),
                     confirmed: state.map(|state| state.confirmed),
@@ -232,6 +242,11 @@ impl Fusion {
                     score,
                     position: to_f32(&best.centre),
                     distance: best.distance() as f32,
+                    position_covariance: [
+                        best.covariance[(0, 0)] as f32,
+                        best.covariance[(0, 1)] as f32,
+                        best.covariance[(1, 1)] as f32,
+                    ],
                     size_lwh: class.size_lwh.map(|value| value as f32),
                     yaw,
                     velocity: velocity.map(|velocity| [velocity.x as f32, velocity.y as f32]),
@@ -257,7 +272,7 @@ impl Fusion {
                 .then(left.class.cmp(&right.class))
         });
         let bev = self.projector.as_ref().map(|projector| {
-            let mut grid = projector.grid(&self.layers(frame));
+            let mut grid = projector.grid(&layers);
             for object in &objects {
                 let [length, width, _] = object.size_lwh.map(f64::from);
                 grid.draw_footprint(
@@ -287,26 +302,29 @@ impl Fusion {
                 .map(|(_, map)| DepthView { map, along: *along })
         })
     }
+}
 
-    /// Each rig camera's segmentation layers.
-    fn layers<'a>(&'a self, frame: &FrameInput<'a>) -> Vec<Vec<BevLayer<'a>>> {
-        let mut layers: Vec<Vec<BevLayer<'a>>> = vec![Vec::new(); self.rig.len()];
-        for view in &frame.cameras {
-            let Some(camera) = self.rig.index_of(view.camera) else {
-                continue;
-            };
-            for (head, map) in view.masks {
-                if let Some((_, categories)) = self.categories.iter().find(|(name, _)| name == head)
-                {
-                    layers[camera].push(BevLayer {
-                        ids: map.ids().view(),
-                        categories,
-                    });
-                }
+/// Each rig camera's segmentation layers with their categories.
+fn layers<'a>(
+    rig: &CameraRig,
+    categories: &'a [(String, Vec<BevCategory>)],
+    frame: &FrameInput<'a>,
+) -> Vec<Vec<BevLayer<'a>>> {
+    let mut layers: Vec<Vec<BevLayer<'a>>> = vec![Vec::new(); rig.len()];
+    for view in &frame.cameras {
+        let Some(camera) = rig.index_of(view.camera) else {
+            continue;
+        };
+        for (head, map) in view.masks {
+            if let Some((_, categories)) = categories.iter().find(|(name, _)| name == head) {
+                layers[camera].push(BevLayer {
+                    ids: map.ids().view(),
+                    categories,
+                });
             }
         }
-        layers
     }
+    layers
 }
 
 fn no_depth(field: &str) -> FusionError {

@@ -29,22 +29,26 @@
 mod bev;
 mod config;
 mod error;
+mod fit;
 mod fusion;
+mod height;
 mod lift;
 mod merge;
 mod object;
 mod track;
 
-pub use bev::{categories_of, BevCategory, BevGrid, BevLayer, BevProjector};
+pub use bev::{categories_of, category_at, BevCategory, BevGrid, BevLayer, BevProjector};
 pub use config::{
     default_classes, BevConfig, FusionConfig, LiftPolicy, LiftingConfig, MergeConfig, ObjectClass,
     TrackingConfig, MAX_BEV_CELLS_PER_SIDE,
 };
 pub use error::FusionError;
 pub use fusion::{CameraView, FrameInput, Fusion, FusionOutput};
+pub use height::{blend_with_height, range_from_height};
 pub use lift::{
-    back_project, extent_along, foot_pixel, lift, DepthView, LiftMethod, Observation, Unplaced,
+    back_project, extent_along, foot_pixel, lift, DepthView, LiftMethod, Observation, Surroundings,
+    Unplaced,
 };
-pub use merge::{better_placed, merge, Cluster};
+pub use merge::{better_placed, merge, squared_distance, Cluster};
 pub use object::EgoObject;
 pub use track::{Measurement, TrackState, Tracker};

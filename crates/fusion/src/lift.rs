@@ -1,12 +1,15 @@
 //! Placing one detection in the ego frame: the foot point on the ground plane, or the depth
 //! head's distance back-projected, then from the seen surface to the object's centre.
 
-use nalgebra::{Point2, Point3, Vector2, Vector3};
+use nalgebra::{Matrix2, Point2, Point3, Vector2, Vector3};
 use panoptes_heads::{DepthAlong, DepthMap, Detection};
 use panoptes_rig::Camera;
 use serde::Serialize;
 
+use crate::bev::{category_at, BevCategory, BevLayer};
 use crate::config::{LiftPolicy, LiftingConfig, ObjectClass};
+use crate::fit::fit_on_ground;
+use crate::height::blend_with_height;
 
 /// COCO indices of the left and right ankle.
 const ANKLES: [usize; 2] = [15, 16];
@@ -18,6 +21,12 @@ const MIN_AXIAL_COSINE: f64 = 0.02;
 const KEYPOINT_WINDOW: i64 = 2;
 /// Fewest valid depth pixels for a depth estimate.
 const MIN_DEPTH_PIXELS: usize = 3;
+/// Variance added for the size prior (its centre may be off by this much), m².
+const PRIOR_VARIANCE: f64 = 0.04;
+/// The box edges' noise is never taken below this, pixels.
+const MIN_EDGE_NOISE_PIXELS: f64 = 1.0;
+/// Rows below the box's bottom edge where the ground under an object is read.
+const KERB_PROBE_PIXELS: f64 = 2.0;
 
 /// How an object was placed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -47,8 +56,14 @@ pub struct Observation {
     pub detection: usize,
     /// The class's position in [`crate::FusionConfig::classes`].
     pub class: usize,
+    /// The detection's score.
+    pub score: f32,
     /// The object's centre, ego frame, metres.
     pub centre: Point3<f64>,
+    /// Covariance of the centre on the ground (x, y), m²: the box edges' noise carried
+    /// through the camera model (long along the ray far away and at a fisheye's rim), plus
+    /// the size prior's.
+    pub covariance: Matrix2<f64>,
     /// The method that placed it.
     pub method: LiftMethod,
     /// Whether the box touches the image border (the object may be cut).
@@ -75,6 +90,17 @@ pub enum Unplaced {
     NoDepth,
     /// Placed farther than [`LiftingConfig::max_distance_m`].
     TooFar,
+    /// Seen further off the optical axis than [`LiftingConfig::max_off_axis_degrees`].
+    OffAxis,
+}
+
+/// What a camera saw besides its boxes, for lifting: its depth map and segmentation.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Surroundings<'a> {
+    /// The depth head's map, when there is one that says what it measures.
+    pub depth: Option<DepthView<'a>>,
+    /// The segmentation heads' maps with their categories (kerbs: sidewalk under the feet).
+    pub segmentation: &'a [BevLayer<'a>],
 }
 
 /// Places `detection`, seen by `camera` (rig index `camera_index`), of class `class`.
@@ -84,34 +110,47 @@ pub fn lift(
     detection_index: usize,
     detection: &Detection,
     (class_index, class): (usize, &ObjectClass),
-    depth: Option<DepthView<'_>>,
+    surroundings: Surroundings<'_>,
     config: &LiftingConfig,
 ) -> Result<Observation, Unplaced> {
+    let depth = surroundings.depth;
+    let [x, y, width, height] = detection.box_xywh.map(f64::from);
+    let axis = camera.unproject(&Point2::new(x + width / 2.0, y + height / 2.0));
+    if axis.z.clamp(-1.0, 1.0).acos().to_degrees() > config.max_off_axis_degrees {
+        return Err(Unplaced::OffAxis);
+    }
     let policy = class.policy.unwrap_or(config.policy);
     let clipped = is_clipped(camera, &detection.box_xywh);
-    let ground = || ground_centre(camera, detection, class, config);
+    let ground = || ground_centre(camera, detection, class, surroundings.segmentation, config);
     let from_depth = || {
         depth
             .ok_or(Unplaced::NoDepth)
             .and_then(|depth| depth_centre(camera, detection, class, depth, config))
     };
-    let (centre, method) = match policy {
+    let (placed, method) = match policy {
         LiftPolicy::Ground => (ground()?, LiftMethod::Ground),
         LiftPolicy::Depth => (from_depth()?, LiftMethod::Depth),
         LiftPolicy::Auto => {
             let on_ground = ground();
-            let near = on_ground.is_ok_and(|centre| {
+            let near = on_ground.is_ok_and(|(centre, _)| {
                 centre.coords.xy().norm() <= config.auto_ground_max_m && !clipped
             });
             match (on_ground, near) {
-                (Ok(centre), true) => (centre, LiftMethod::Ground),
+                (Ok(placed), true) => (placed, LiftMethod::Ground),
                 (on_ground, _) => match from_depth() {
-                    Ok(centre) => (centre, LiftMethod::Depth),
+                    Ok(placed) => (placed, LiftMethod::Depth),
                     Err(_) => (on_ground?, LiftMethod::Ground),
                 },
             }
         }
     };
+    let (centre, mut covariance) = placed;
+    if clipped {
+        // A box cut by the border may hide most of the object: its centre is anywhere
+        // within the object's own size.
+        let reach = class.size_lwh[0].max(class.size_lwh[1]) / 2.0;
+        covariance += Matrix2::from_diagonal_element(reach * reach);
+    }
     if centre.coords.xy().norm() > config.max_distance_m {
         return Err(Unplaced::TooFar);
     }
@@ -125,7 +164,9 @@ pub fn lift(
         camera: camera_index,
         detection: detection_index,
         class: class_index,
+        score: detection.score,
         centre,
+        covariance,
         method,
         clipped,
         off_centre: off_centre(camera, &detection.box_xywh),
@@ -151,7 +192,7 @@ pub fn foot_pixel(
     let visible: Vec<&[f32; 3]> = ANKLES
         .iter()
         .filter_map(|&index| keypoints.get(index))
-        .filter(|point| point[2] >= config.keypoint_threshold)
+        .filter(|point| point[2] >= config.ankle_threshold)
         .collect();
     if visible.is_empty() {
         return bottom_centre;
@@ -179,22 +220,80 @@ fn behind(origin: &Point3<f64>, near: &Point3<f64>, class: &ObjectClass) -> Vect
     near.coords.xy() + direction * (extent_along(class, &direction) / 2.0)
 }
 
+/// The ground's height under the foot point: the road plane, raised by a kerb where the
+/// segmentation sees sidewalk just below the box.
+fn ground_under(
+    camera: &Camera,
+    detection: &Detection,
+    segmentation: &[BevLayer<'_>],
+    config: &LiftingConfig,
+) -> f64 {
+    let [x, y, width, height] = detection.box_xywh.map(f64::from);
+    let column = (x + width / 2.0).max(0.0) as usize;
+    let row = ((y + height + KERB_PROBE_PIXELS).max(0.0) as usize).min(camera.height as usize - 1);
+    if category_at(segmentation, column, row) == BevCategory::Sidewalk {
+        config.ground_z + config.kerb_height_m
+    } else {
+        config.ground_z
+    }
+}
+
 fn ground_centre(
     camera: &Camera,
     detection: &Detection,
     class: &ObjectClass,
+    segmentation: &[BevLayer<'_>],
     config: &LiftingConfig,
-) -> Result<Point3<f64>, Unplaced> {
+) -> Result<(Point3<f64>, Matrix2<f64>), Unplaced> {
     let (pixel, raised) = foot_pixel(detection, class, config);
+    let ground = ground_under(camera, detection, segmentation, config);
+    let plane = ground + raised;
     let foot = camera
-        .ground_intersection(&pixel, config.ground_z + raised)
+        .ground_intersection(&pixel, plane)
         .ok_or(Unplaced::NoGround)?;
+    // How far the foot point moves per pixel down and across: the linearised camera model.
+    let moved = |offset: Vector2<f64>| {
+        camera
+            .ground_intersection(&(pixel + offset), plane)
+            .map(|point| (point - foot).xy())
+    };
+    let covariance = match (moved(Vector2::y()), moved(Vector2::x())) {
+        (Some(down), Some(across)) => {
+            spread(&[down, across], edge_noise(detection, config)) + prior_variance()
+        }
+        // The next row up or down leaves the ground: the foot is at the horizon.
+        _ => Matrix2::from_diagonal_element(foot.coords.xy().norm_squared()),
+    };
     let origin = Point3::from(camera.sensor_to_ego.translation.vector);
-    let centre = behind(&origin, &foot, class);
-    Ok(Point3::new(
-        centre.x,
-        centre.y,
-        config.ground_z + class.size_lwh[2] / 2.0,
+    let mut centre = behind(&origin, &foot, class);
+    // A person's ankles are their contact with the ground; a whole box is fitted instead.
+    if raised == 0.0 && !is_clipped(camera, &detection.box_xywh) {
+        let [x, y, width, height] = detection.box_xywh.map(f64::from);
+        if let Some(fitted) = fit_on_ground(
+            camera,
+            x + width / 2.0,
+            y + height,
+            &class.size_lwh,
+            ground,
+            centre,
+        ) {
+            centre = fitted;
+        }
+    }
+    let [_, y, _, height] = detection.box_xywh;
+    let cut_vertically = y <= CLIP_MARGIN || y + height >= camera.height as f32 - CLIP_MARGIN;
+    let (centre, covariance) = blend_with_height(
+        camera,
+        detection,
+        class,
+        ground,
+        cut_vertically,
+        config,
+        (centre, covariance),
+    );
+    Ok((
+        Point3::new(centre.x, centre.y, ground + class.size_lwh[2] / 2.0),
+        covariance,
     ))
 }
 
@@ -204,7 +303,7 @@ fn depth_centre(
     class: &ObjectClass,
     depth: DepthView<'_>,
     config: &LiftingConfig,
-) -> Result<Point3<f64>, Unplaced> {
+) -> Result<(Point3<f64>, Matrix2<f64>), Unplaced> {
     let [x, y, width, height] = detection.box_xywh.map(f64::from);
     let [left, top, right, bottom] = config.depth_region;
     let region = [
@@ -228,11 +327,36 @@ fn depth_centre(
     } else {
         config.ground_z
     };
-    Ok(Point3::new(
-        centre.x,
-        centre.y,
-        bottom_z + class.size_lwh[2] / 2.0,
+    // Along the ray the depth head's relative error; across it the box edges' noise.
+    let radial = (surface.coords.xy() - origin.coords.xy()) * config.depth_noise_fraction;
+    let across = back_project(camera, &(pixel + Vector2::x()), value, depth.along)
+        .map_or_else(Vector2::zeros, |point| (point - surface).xy());
+    let covariance = radial * radial.transpose()
+        + spread(&[across], edge_noise(detection, config))
+        + prior_variance();
+    Ok((
+        Point3::new(centre.x, centre.y, bottom_z + class.size_lwh[2] / 2.0),
+        covariance,
     ))
+}
+
+/// Noise of a box edge, pixels: a fraction of the box's height (detectors place the edges of
+/// big boxes less precisely in pixels than those of small ones).
+fn edge_noise(detection: &Detection, config: &LiftingConfig) -> f64 {
+    (config.box_noise_fraction * f64::from(detection.box_xywh[3])).max(MIN_EDGE_NOISE_PIXELS)
+}
+
+/// `Σ vᵢ vᵢᵀ σ²`: the covariance of a point that moves by `vᵢ` per pixel of independent
+/// noise `σ` along each image axis.
+fn spread(per_pixel: &[Vector2<f64>], sigma: f64) -> Matrix2<f64> {
+    per_pixel
+        .iter()
+        .fold(Matrix2::zeros(), |sum, step| sum + step * step.transpose())
+        * (sigma * sigma)
+}
+
+fn prior_variance() -> Matrix2<f64> {
+    Matrix2::from_diagonal_element(PRIOR_VARIANCE)
 }
 
 /// The ego-frame point at distance `value` through `pixel`.

@@ -14,6 +14,17 @@ pub struct Cluster {
     pub members: Vec<usize>,
 }
 
+/// Squared Mahalanobis distance between two observations' centres on the ground, with the
+/// covariance of their difference (infinite when it is singular).
+pub fn squared_distance(left: &Observation, right: &Observation) -> f64 {
+    let difference = left.centre.coords.xy() - right.centre.coords.xy();
+    (left.covariance + right.covariance)
+        .try_inverse()
+        .map_or(f64::INFINITY, |inverse| {
+            (difference.transpose() * inverse * difference)[(0, 0)]
+        })
+}
+
 /// Which of two observations is better placed: a box the border does not cut, then one nearer
 /// the image centre (less distortion, whole object), then rig and detection order.
 pub fn better_placed(left: &Observation, right: &Observation) -> Ordering {
@@ -25,7 +36,8 @@ pub fn better_placed(left: &Observation, right: &Observation) -> Ordering {
 }
 
 /// Groups `observations` into objects. The best-placed observation founds an object; each
-/// other joins the nearest object of its class within the gate that no observation of its own
+/// other joins the nearest object of its class within the gate (by Mahalanobis distance,
+/// see [`squared_distance`]) that no observation of its own
 /// camera belongs to yet (two boxes in one image are two objects: suppression already ran),
 /// else founds its own. Deterministic: the order depends only on the observations.
 pub fn merge(observations: &[Observation], config: &MergeConfig) -> Vec<Cluster> {
@@ -34,7 +46,7 @@ pub fn merge(observations: &[Observation], config: &MergeConfig) -> Vec<Cluster>
     let mut clusters: Vec<Cluster> = Vec::new();
     for index in order {
         let observation = &observations[index];
-        let gate = config.gate_m + config.gate_fraction * observation.distance();
+        let gate = config.gate_sigmas * config.gate_sigmas;
         let nearest = clusters
             .iter_mut()
             .filter(|cluster| {
@@ -47,8 +59,7 @@ pub fn merge(observations: &[Observation], config: &MergeConfig) -> Vec<Cluster>
             })
             .map(|cluster| {
                 let best = &observations[cluster.best];
-                let distance = (best.centre.coords.xy() - observation.centre.coords.xy()).norm();
-                (distance, cluster)
+                (squared_distance(best, observation), cluster)
             })
             .filter(|(distance, _)| *distance < gate)
             .min_by(|(left, _), (right, _)| left.total_cmp(right));

@@ -7,10 +7,11 @@ use crate::lift::LiftMethod;
 /// One object around the vehicle, seen by one or more cameras.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EgoObject {
-    /// Track id, the same from one frame set to the next; `null` when tracking is off.
+    /// Track id, the same from one frame set to the next; `null` when tracking is off, and for
+    /// an object scored below `tracking.birth_score` that continues no track.
     pub id: Option<u64>,
     /// Whether the track has been seen in enough frame sets to be trusted (see
-    /// `tracking.confirm_hits`); `null` when tracking is off.
+    /// `tracking.confirm_hits`); `null` where `id` is.
     pub confirmed: Option<bool>,
     /// The class name from the fusion table (for example `pedestrian` for a `person` box).
     pub class: String,
@@ -26,6 +27,9 @@ pub struct EgoObject {
     pub position: [f32; 3],
     /// Distance from the ego origin on the ground, metres.
     pub distance: f32,
+    /// Uncertainty of `position` on the ground: the covariance `[xx, xy, yy]`, m², from the
+    /// box edges' noise carried through the camera model (or the depth head's error).
+    pub position_covariance: [f32; 3],
     /// Length, width, height, metres (the class's size prior).
     pub size_lwh: [f32; 3],
     /// Heading about ego z, radians, from the track's motion once it moves faster than

@@ -6,10 +6,7 @@ use nalgebra::{Isometry3, Matrix2, Matrix2x4, Matrix4, Point3, Vector2, Vector4}
 
 use crate::config::TrackingConfig;
 
-/// Velocity given to a new track's uncertainty, m/s (it could be going anywhere).
-const INITIAL_SPEED_SIGMA: f64 = 10.0;
-
-/// What the tracker says of one object.
+/// What the tracker says of one object that continues or starts a track.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TrackState {
     /// The track's id, unique within a run.
@@ -29,6 +26,10 @@ pub struct Measurement {
     pub class: usize,
     /// Centre, ego frame.
     pub centre: Point3<f64>,
+    /// Detection score.
+    pub score: f32,
+    /// Covariance of the centre on the ground, m² (see [`crate::Observation::covariance`]).
+    pub covariance: Matrix2<f64>,
 }
 
 #[derive(Debug, Clone)]
@@ -71,14 +72,15 @@ impl Tracker {
         self.tracks.is_empty()
     }
 
-    /// Associates this frame set's objects with the tracks, one state per object in order.
+    /// Associates this frame set's objects with the tracks, one state per object in order;
+    /// `None` for an object scored below the birth score that continues no track.
     /// `ego_to_world` is the ego pose at `timestamp_us`, when the drive records it.
     pub fn update(
         &mut self,
         timestamp_us: u64,
         ego_to_world: Option<&Isometry3<f64>>,
         measurements: &[Measurement],
-    ) -> Vec<TrackState> {
+    ) -> Vec<Option<TrackState>> {
         let identity = Isometry3::identity();
         let ego_to_world = ego_to_world.unwrap_or(&identity);
         let dt = match self.last_timestamp_us {
@@ -96,27 +98,38 @@ impl Tracker {
             .iter()
             .map(|measurement| (ego_to_world * measurement.centre).coords.xy())
             .collect();
-        let assigned = self.associate(measurements, &world);
+        // Covariances of the measurements in world axes.
+        let rotation = ego_to_world.rotation.to_rotation_matrix();
+        let turn = rotation.matrix().fixed_view::<2, 2>(0, 0).into_owned();
+        let noises: Vec<Matrix2<f64>> = measurements
+            .iter()
+            .map(|measurement| turn * measurement.covariance * turn.transpose())
+            .collect();
+        let assigned = self.associate(measurements, &world, &noises);
         let mut states = Vec::with_capacity(measurements.len());
         let mut matched = vec![false; self.tracks.len()];
         for (index, measurement) in measurements.iter().enumerate() {
-            let sigma = self.config.measurement_sigma_m
-                + self.config.measurement_sigma_fraction * measurement.centre.coords.xy().norm();
+            let noise = &noises[index];
             let track = match assigned[index] {
                 Some(track) => {
                     matched[track] = true;
                     let track = &mut self.tracks[track];
-                    correct(track, &world[index], sigma);
+                    correct(track, &world[index], noise);
                     track.hits += 1;
                     track.misses = 0;
                     track
+                }
+                None if measurement.score < self.config.birth_score => {
+                    states.push(None);
+                    continue;
                 }
                 None => {
                     self.tracks.push(new_track(
                         self.next_id,
                         measurement.class,
                         &world[index],
-                        sigma,
+                        noise,
+                        self.config.initial_speed_sigma,
                     ));
                     self.next_id += 1;
                     matched.push(true);
@@ -127,12 +140,12 @@ impl Tracker {
             let world_velocity = nalgebra::Vector3::new(track.state[2], track.state[3], 0.0);
             let velocity =
                 (track.hits > 1).then(|| (ego_to_world.rotation.inverse() * world_velocity).xy());
-            states.push(TrackState {
+            states.push(Some(TrackState {
                 id: track.id,
                 hits: track.hits,
                 confirmed: track.hits >= self.config.confirm_hits,
                 velocity,
-            });
+            }));
         }
         let config = &self.config;
         let mut index = 0;
@@ -149,36 +162,50 @@ impl Tracker {
         states
     }
 
-    /// Greedy association, nearest pairs first, within the gate and the class.
+    /// Greedy association within the gate and the class: confirmed tracks first, then the
+    /// others; within each, objects scored at or above the birth score first, then the most
+    /// likely pairs (negative log-likelihood of the
+    /// innovation, so that a vague new track does not take a measurement from a steady one
+    /// merely because its uncertainty is large).
     fn associate(
         &self,
         measurements: &[Measurement],
         world: &[Vector2<f64>],
+        noises: &[Matrix2<f64>],
     ) -> Vec<Option<usize>> {
+        let gate = self.config.gate_sigmas * self.config.gate_sigmas;
         let mut pairs = Vec::new();
         for (measurement_index, measurement) in measurements.iter().enumerate() {
-            let gate = self.config.gate_m
-                + self.config.gate_fraction * measurement.centre.coords.xy().norm();
+            let noise = &noises[measurement_index];
             for (track_index, track) in self.tracks.iter().enumerate() {
                 if track.class != measurement.class {
                     continue;
                 }
-                let predicted = Vector2::new(track.state[0], track.state[1]);
-                let distance = (predicted - world[measurement_index]).norm();
-                if distance < gate {
-                    pairs.push((distance, track_index, measurement_index));
+                let innovation = world[measurement_index] - track.state.fixed_rows::<2>(0);
+                let covariance = track.covariance.fixed_view::<2, 2>(0, 0) + noise;
+                let Some(inverse) = covariance.try_inverse() else {
+                    continue;
+                };
+                let squared = (innovation.transpose() * inverse * innovation)[(0, 0)];
+                if squared < gate {
+                    let unlikelihood =
+                        squared + covariance.determinant().max(f64::MIN_POSITIVE).ln();
+                    let tier = 2 * u8::from(track.hits < self.config.confirm_hits)
+                        + u8::from(measurement.score < self.config.birth_score);
+                    pairs.push((tier, unlikelihood, track_index, measurement_index));
                 }
             }
         }
         pairs.sort_by(|left, right| {
             left.0
-                .total_cmp(&right.0)
-                .then(left.1.cmp(&right.1))
+                .cmp(&right.0)
+                .then(left.1.total_cmp(&right.1))
                 .then(left.2.cmp(&right.2))
+                .then(left.3.cmp(&right.3))
         });
         let mut assigned = vec![None; measurements.len()];
         let mut taken = vec![false; self.tracks.len()];
-        for (_, track, measurement) in pairs {
+        for (_, _, track, measurement) in pairs {
             if !taken[track] && assigned[measurement].is_none() {
                 taken[track] = true;
                 assigned[measurement] = Some(track);
@@ -188,18 +215,21 @@ impl Tracker {
     }
 }
 
-fn new_track(id: u64, class: usize, position: &Vector2<f64>, sigma: f64) -> Track {
-    let speed = INITIAL_SPEED_SIGMA * INITIAL_SPEED_SIGMA;
+fn new_track(
+    id: u64,
+    class: usize,
+    position: &Vector2<f64>,
+    noise: &Matrix2<f64>,
+    speed_sigma: f64,
+) -> Track {
+    let speed = speed_sigma * speed_sigma;
+    let mut covariance = Matrix4::from_diagonal(&Vector4::new(0.0, 0.0, speed, speed));
+    covariance.fixed_view_mut::<2, 2>(0, 0).copy_from(noise);
     Track {
         id,
         class,
         state: Vector4::new(position.x, position.y, 0.0, 0.0),
-        covariance: Matrix4::from_diagonal(&Vector4::new(
-            sigma * sigma,
-            sigma * sigma,
-            speed,
-            speed,
-        )),
+        covariance,
         hits: 1,
         misses: 0,
     }
@@ -225,11 +255,10 @@ fn predict(track: &mut Track, dt: f64, acceleration_sigma: f64) {
     track.covariance = transition * track.covariance * transition.transpose() + noise;
 }
 
-fn correct(track: &mut Track, position: &Vector2<f64>, sigma: f64) {
+fn correct(track: &mut Track, position: &Vector2<f64>, noise: &Matrix2<f64>) {
     let observe = Matrix2x4::new(1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0);
     let innovation = position - observe * track.state;
-    let covariance = observe * track.covariance * observe.transpose()
-        + Matrix2::from_diagonal_element(sigma * sigma);
+    let covariance = observe * track.covariance * observe.transpose() + noise;
     let Some(inverse) = covariance.try_inverse() else {
         return;
     };

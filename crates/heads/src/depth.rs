@@ -15,6 +15,12 @@ pub struct DepthMap {
 }
 
 impl DepthMap {
+    /// A map of these depths in metres, NaN where invalid (from elsewhere than a model:
+    /// ground truth, tests).
+    pub fn from_metres(metres: Array2<f32>) -> Self {
+        Self { metres }
+    }
+
     /// Depth per pixel in metres, NaN where the model gave no valid value.
     pub fn metres(&self) -> &Array2<f32> {
         &self.metres

@@ -16,6 +16,20 @@ pub struct ClassMap {
 }
 
 impl ClassMap {
+    /// A map of these class ids (from elsewhere than a model: ground truth, tests); the
+    /// fractions are counted over `classes` ids (ids at or above it are not counted).
+    pub fn from_ids(ids: Array2<u8>, classes: usize) -> Self {
+        let mut counts = vec![0_u64; classes];
+        for &id in &ids {
+            if let Some(count) = counts.get_mut(usize::from(id)) {
+                *count += 1;
+            }
+        }
+        let total = ids.len().max(1) as f32;
+        let fractions = counts.iter().map(|count| *count as f32 / total).collect();
+        Self { ids, fractions }
+    }
+
     /// Class id per pixel, `[height, width]`.
     pub fn ids(&self) -> &Array2<u8> {
         &self.ids

@@ -2,15 +2,18 @@
 //! `replay --overlays` adds per frame set): six 1600×900 frames scaled to 480-pixel tiles, two
 //! 1600×900 segmentation masks per camera tinted over them (TwinLiteNet's drivable area and
 //! lanes), ten labelled boxes per camera, one pose skeleton and one depth inset, with the
-//! default style. Inputs are synthetic and built once; only `render_overlay` is timed.
+//! default style; and the same with the bird's-eye-view panel of fusion's default grid (400 ×
+//! 400 cells of 0.2 m) and twenty tracked objects. Inputs are synthetic and built once; only
+//! `render_overlay` is timed.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use image::{Rgb, RgbImage};
 use ndarray::Array2;
+use panoptes_fusion::{BevGrid, EgoObject, LiftMethod};
 use panoptes_heads::Detection;
-use panoptes_pipeline::{render_overlay, CameraPerception, OverlayCamera, OverlayStyle};
+use panoptes_pipeline::{render_overlay, BirdsEye, CameraPerception, OverlayCamera, OverlayStyle};
 use panoptes_rig::{
-    Camera, CameraModel, CameraRig, Isometry3, Translation3, UnitQuaternion, Vector3,
+    Camera, CameraModel, CameraRig, Isometry3, Translation3, UnitQuaternion, Vector2, Vector3,
 };
 use std::f64::consts::FRAC_PI_2;
 
@@ -75,6 +78,44 @@ fn perception(seed: usize) -> CameraPerception {
     }
 }
 
+/// Twenty cars in a ring around the ego, each drawn into the grid as fusion does.
+fn birds_eye_inputs() -> (BevGrid, Vec<EgoObject>) {
+    let mut grid = BevGrid::unknown(400, 0.2);
+    let objects: Vec<EgoObject> = (0..20)
+        .map(|index| {
+            let angle = index as f32 * std::f32::consts::TAU / 20.0;
+            let distance = 8.0 + index as f32;
+            let position = [distance * angle.cos(), distance * angle.sin(), 0.8];
+            grid.draw_footprint(
+                Vector2::new(f64::from(position[0]), f64::from(position[1])),
+                4.5,
+                1.9,
+                f64::from(angle),
+            );
+            EgoObject {
+                id: Some(index),
+                confirmed: Some(true),
+                class: "car".into(),
+                label: "car".into(),
+                head: "objects".into(),
+                class_id: index as usize % 3,
+                score: 0.8,
+                position,
+                distance,
+                position_covariance: [0.25, 0.0, 0.25],
+                size_lwh: [4.5, 1.9, 1.6],
+                yaw: Some(angle),
+                velocity: None,
+                cameras: vec!["CAM_FRONT".into()],
+                method: LiftMethod::Ground,
+                clipped: false,
+                keypoints: None,
+            }
+        })
+        .collect();
+    (grid, objects)
+}
+
 fn overlay(criterion: &mut Criterion) {
     let rig = rig();
     let frames: Vec<RgbImage> = (0..CAMERAS.len())
@@ -103,7 +144,15 @@ fn overlay(criterion: &mut Criterion) {
         .collect();
     let style = OverlayStyle::default();
     criterion.bench_function("render_overlay nuscenes6 1600x900", |bench| {
-        bench.iter(|| render_overlay(&rig, 7, 1_532_402_927_647_951, &cameras, &style))
+        bench.iter(|| render_overlay(&rig, 7, 1_532_402_927_647_951, &cameras, &style, None))
+    });
+    let (grid, objects) = birds_eye_inputs();
+    let bird = BirdsEye {
+        grid: &grid,
+        objects: &objects,
+    };
+    criterion.bench_function("render_overlay nuscenes6 1600x900 + bev 400x400", |bench| {
+        bench.iter(|| render_overlay(&rig, 7, 1_532_402_927_647_951, &cameras, &style, Some(bird)))
     });
 }
 

@@ -30,8 +30,8 @@ pub use memory::MemoryReport;
 pub use model::{decoder, input_layout, model_to_image, LoadedModel, ModelRequest};
 pub use overlay::{
     azimuth_degrees, detection_color, overlay_cameras, overlay_layout, render_overlay,
-    skeleton_color, tint_color, OverlayCamera, OverlayLayout, OverlayStyle, Placement,
-    Rect as OverlayRect, TileLayout, MISSING_GREY,
+    skeleton_color, tint_color, BirdsEye, BirdsEyeLayout, OverlayCamera, OverlayLayout,
+    OverlayStyle, Placement, Rect as OverlayRect, TileLayout, MISSING_GREY,
 };
 pub use record::{CameraPerception, FramePerception, StageTimes};
 pub use replay::{load_models, model_reports, replay_sequential, Progress, ReplayOptions};

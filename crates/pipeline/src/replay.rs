@@ -264,12 +264,27 @@ fn draw_overlay(rig: &panoptes_rig::CameraRig, decoded: &Decoded) -> image::RgbI
         })
         .collect();
     let cameras = crate::overlay::overlay_cameras(&decoded.record, &decoded.images, &frames);
+    // The grid is the pending image the record names; objects come with it from fusion.
+    let grid = decoded.record.bev.as_deref().and_then(|path| {
+        decoded
+            .images
+            .iter()
+            .find_map(|(candidate, image)| match image {
+                stages::PendingImage::Bev(grid) if candidate == path => Some(grid),
+                _ => None,
+            })
+    });
+    let bird = grid.map(|grid| crate::overlay::BirdsEye {
+        grid,
+        objects: decoded.record.objects_ego.as_deref().unwrap_or_default(),
+    });
     crate::overlay::render_overlay(
         rig,
         decoded.record.frame,
         decoded.record.timestamp_us,
         &cameras,
         &crate::overlay::OverlayStyle::default(),
+        bird,
     )
 }
 

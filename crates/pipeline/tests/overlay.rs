@@ -235,7 +235,7 @@ fn box_is_drawn_at_the_scaled_place_in_its_class_colour() {
         perception: Some(&perception),
         ..OverlayCamera::default()
     }];
-    let overlay = render_overlay(&rig, 3, 1_000_000, &cameras, &style);
+    let overlay = render_overlay(&rig, 3, 1_000_000, &cameras, &style, None);
     let rect = overlay_layout(&rig, &style).tiles[0].rect;
     let at = |x: u32, y: u32| *overlay.get_pixel(rect.x + x, rect.y + y);
     let color = detection_color(2);
@@ -280,7 +280,7 @@ fn missing_camera_gives_a_grey_tile_with_its_reason() {
         perception: Some(&missing),
         ..OverlayCamera::default()
     });
-    let overlay = render_overlay(&rig, 0, 0, &cameras, &style);
+    let overlay = render_overlay(&rig, 0, 0, &cameras, &style, None);
     let layout = overlay_layout(&rig, &style);
     let share_grey = |name: &str| {
         let rect = tile(&layout, &rig, name).rect;
@@ -321,7 +321,7 @@ fn tint_changes_pixels_where_the_mask_is_set_and_nowhere_else() {
         masks: vec![("lanes", ids.view())],
         depth: None,
     }];
-    let overlay = render_overlay(&rig, 0, 0, &cameras, &style);
+    let overlay = render_overlay(&rig, 0, 0, &cameras, &style, None);
     let rect = overlay_layout(&rig, &style).tiles[0].rect;
     let tint = tint_color(0, 1);
     let mix = |base: u8, over: u8| {
@@ -364,7 +364,7 @@ fn depth_inset_shows_near_red_and_far_blue() {
         masks: Vec::new(),
         depth: Some(metres.view()),
     }];
-    let overlay = render_overlay(&rig, 0, 0, &cameras, &style);
+    let overlay = render_overlay(&rig, 0, 0, &cameras, &style, None);
     let rect = overlay_layout(&rig, &style).tiles[0].rect;
     // The inset is a third of the tile wide (133 px) in its bottom-right corner.
     let inset_left = rect.x + rect.width - 133;
@@ -402,7 +402,7 @@ fn skeleton_joins_confident_keypoints_only() {
         perception: Some(&perception),
         ..OverlayCamera::default()
     }];
-    let overlay = render_overlay(&rig, 0, 0, &cameras, &style);
+    let overlay = render_overlay(&rig, 0, 0, &cameras, &style, None);
     let rect = overlay_layout(&rig, &style).tiles[0].rect;
     let at = |x: u32, y: u32| *overlay.get_pixel(rect.x + x, rect.y + y);
     // Shoulder–elbow runs from tile (150, 100) to (150, 150).
@@ -473,6 +473,7 @@ fn real_nuscenes_frame_is_laid_out_as_on_the_vehicle() {
         frame_set.timestamp_us,
         &cameras,
         &style,
+        None,
     );
     assert_eq!(
         (overlay.width(), overlay.height()),
@@ -601,7 +602,7 @@ fn fisheye_overlay_draws_the_vehicle_icon_between_the_mirrors() {
             depth: (name == "FV").then(|| depth.view()),
         })
         .collect();
-    let overlay = render_overlay(&rig, 42, 1_234_567, &cameras, &style);
+    let overlay = render_overlay(&rig, 42, 1_234_567, &cameras, &style, None);
     let layout = overlay_layout(&rig, &style);
     let vehicle = layout.vehicle.unwrap();
     let (cx, cy) = vehicle.centre();
@@ -653,7 +654,7 @@ fn extreme_styles_are_clamped_instead_of_overflowing() {
         perception: Some(&perception),
         ..OverlayCamera::default()
     }];
-    let overlay = render_overlay(&rig, usize::MAX, u64::MAX, &cameras, &style);
+    let overlay = render_overlay(&rig, usize::MAX, u64::MAX, &cameras, &style, None);
     let layout = overlay_layout(&rig, &style);
     assert_eq!(
         (overlay.width(), overlay.height()),

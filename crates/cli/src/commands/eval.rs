@@ -6,15 +6,27 @@ use panoptes::{Drive, EvalOptions, EvalProgress, Evaluation, IgnoreRule};
 use std::path::PathBuf;
 
 /// Evaluate models against a drive's ground truth: detection AP@0.5 per class and mAP,
-/// segmentation IoU per class and mIoU, depth AbsRel, δ<1.25 and RMSE, pose PCK. Prints a table
-/// and writes every figure as JSON (keys `detection.map50`, `segmentation.miou`,
-/// `depth.abs_rel`, `pose.pck`, …).
+/// segmentation IoU per class and mIoU, depth AbsRel, δ<1.25 and RMSE, pose PCK, and (fusion on)
+/// the fused objects in the ego frame against the drive's 3D boxes. Prints a table and writes
+/// every figure as JSON (keys `detection.map50`, `segmentation.miou`, `depth.abs_rel`,
+/// `pose.pck`, `ego.detection.map`, `ego.position`, `ego.duplicates`, `ego.id_switches`,
+/// `ego.bev`, …).
 ///
 /// Rules: a prediction matches a ground-truth box of the same class name at IoU ≥ 0.5; boxes
 /// hidden more than --max-occlusion or smaller than --min-area px² are ignored. Segmentation
 /// classes map by name; `void` pixels are ignored. Depth counts pixels with ground truth up to the
 /// depth head's max_depth. PCK: visible keypoints within --pck-alpha × the ground-truth box
 /// diagonal, people matched by box IoU ≥ 0.5.
+///
+/// Ego frame (each frame set's fused objects against the union of its cameras' 3D boxes, both
+/// within --ego-max-distance of the ego origin):
+///   ego mAP        nuScenes AP, centre distance on the ground under 0.5, 1, 2, 4 m
+///   position       median error / truth distance within 40 m, per lifting method (ground
+///                  plane, depth head); matched nearest first within 2 m + 0.2 × distance
+///   duplicates     matched objects with a second, unmatched prediction within that gate
+///   id switches    a truth object matched to a new track id, per 100 objects matched
+///   BEV IoU        drivable and object cells against a grid from the truth segmentation
+///                  and 3D boxes
 ///
 /// Example:
 ///   panoptes eval out/val-drive --model models/panoptes-net/panoptes-net.toml --json out/eval.json
@@ -48,6 +60,11 @@ pub struct Args {
     /// and segmentation classes); repeat for several, e.g. --alias person=pedestrian.
     #[arg(long = "alias", value_name = "MODEL=DRIVE")]
     aliases: Vec<String>,
+    #[command(flatten)]
+    fusion: super::models::FusionArgs,
+    /// Leave ego-frame truth and predictions farther than this from the ego origin out, metres.
+    #[arg(long, value_name = "METRES", default_value_t = EvalOptions::default().ego_max_distance_m)]
+    ego_max_distance: f64,
 }
 
 #[allow(clippy::print_stdout, clippy::print_stderr)]
@@ -72,6 +89,8 @@ pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()>
             max_occlusion: args.max_occlusion,
             min_area: args.min_area,
         },
+        fusion: args.fusion.config()?,
+        ego_max_distance_m: args.ego_max_distance,
     };
     if let Some(path) = &args.json {
         super::models::prepare_output_file(path)?;
@@ -163,5 +182,86 @@ fn table(evaluation: &Evaluation) -> String {
             pose.threshold
         ));
     }
+    lines.extend(ego_lines(evaluation));
     lines.join("\n") + "\n"
+}
+
+/// One line per ego-frame metric group; none when fusion was off.
+fn ego_lines(evaluation: &Evaluation) -> Vec<String> {
+    let Some(ego) = &evaluation.ego else {
+        return Vec::new();
+    };
+    let figure = |value: Option<f64>| value.map_or("-".to_string(), |value| format!("{value:.3}"));
+    let percent = |value: Option<f64>| {
+        value.map_or("-".to_string(), |value| format!("{:.1} %", 100.0 * value))
+    };
+    let detection = &ego.detection;
+    let thresholds: Vec<String> = detection
+        .thresholds_m
+        .iter()
+        .zip(&detection.map_by_threshold)
+        .map(|(threshold, map)| format!("{threshold} m {map:.3}"))
+        .collect();
+    let position = &ego.position;
+    let methods: Vec<String> = position
+        .by_method
+        .iter()
+        .map(|(method, summary)| {
+            format!(
+                "{method} {} (n {})",
+                percent(summary.median_relative),
+                summary.matches
+            )
+        })
+        .collect();
+    let duplicates = &ego.duplicates;
+    let mut lines = vec![
+        format!(
+            "ego.map              {}  ({}; {} truth objects, {} predictions within {} m)",
+            figure(detection.map),
+            thresholds.join(", "),
+            ego.ground_truth,
+            ego.predictions,
+            ego.max_distance_m
+        ),
+        format!(
+            "ego.position_error   {}  (median error / distance within {} m; {}; {} matched, {} unmatched)",
+            percent(position.within_range.median_relative),
+            position.range_m,
+            methods.join(", "),
+            position.matched_truth,
+            position.unmatched_truth
+        ),
+        format!(
+            "ego.duplicates       {}  ({} of {} matched objects; across cameras {})",
+            percent(duplicates.fraction),
+            duplicates.duplicated,
+            duplicates.matched_truth,
+            duplicates.camera_overlap
+        ),
+    ];
+    lines.push(match &ego.id_switches {
+        Some(switches) => format!(
+            "ego.id_switches      {} per 100  ({} switches, {} objects matched)",
+            switches
+                .per_100_objects
+                .map_or("-".to_string(), |value| format!("{value:.1}")),
+            switches.switches,
+            switches.matched_objects
+        ),
+        None => "ego.id_switches      -  (no track ids: tracking off)".to_string(),
+    });
+    if let Some(bev) = &ego.bev {
+        let categories: Vec<String> = bev
+            .categories
+            .iter()
+            .map(|(category, iou)| format!("{category} {}", figure(iou.iou)))
+            .collect();
+        lines.push(format!(
+            "ego.bev_iou          {}  ({} frame sets)",
+            categories.join(", "),
+            bev.frame_sets
+        ));
+    }
+    lines
 }

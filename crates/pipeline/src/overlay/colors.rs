@@ -12,6 +12,10 @@ pub const TEXT: Rgb<u8> = Rgb([255, 255, 255]);
 pub const TEXT_BACKGROUND: Rgb<u8> = Rgb([0, 0, 0]);
 /// Invalid (NaN) depth.
 pub const NO_DEPTH: Rgb<u8> = Rgb([0, 0, 0]);
+/// The vehicle's body, in the icon and in the bird's-eye view.
+pub const VEHICLE_BODY: Rgb<u8> = Rgb([70, 70, 80]);
+/// Range rings and swatch edges: light enough to read on every ground category.
+pub const GUIDE: Rgb<u8> = Rgb([175, 175, 185]);
 
 /// Saturated, mutually distinct colours for detection boxes, by class id.
 const DETECTION_PALETTE: [[u8; 3]; 12] = [

@@ -9,6 +9,9 @@
 //!
 //! A rig that does not fit this picture (more than [`MAX_ROW`] cameras in a row or more than
 //! [`MAX_SIDE`] per side) falls back to a grid ordered clockwise from the front.
+//!
+//! [`OverlayLayout::with_birds_eye`] adds a square bird's-eye-view panel to the right of the
+//! tiles, as tall as they are; without it the layout is the cameras' alone.
 
 use super::font::text_height;
 use super::OverlayStyle;
@@ -85,6 +88,61 @@ pub struct OverlayLayout {
     pub tiles: Vec<TileLayout>,
     /// The top-down vehicle icon (only when there are side cameras).
     pub vehicle: Option<Rect>,
+    /// The bird's-eye-view panel (only from [`OverlayLayout::with_birds_eye`]).
+    pub birds_eye: Option<BirdsEyeLayout>,
+}
+
+/// Where the bird's-eye-view panel's parts go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BirdsEyeLayout {
+    /// The whole panel: a square right of the tiles.
+    pub panel: Rect,
+    /// The panel's title line, across its top.
+    pub title: Rect,
+    /// The grid, a square below the title centred across the panel; the ego origin is at its
+    /// centre, ego +x up and +y left.
+    pub map: Rect,
+}
+
+impl OverlayLayout {
+    /// This layout widened by a square bird's-eye-view panel right of the tiles: below the
+    /// header, as tall as the tile area, followed by one gap. Applying it twice adds one panel.
+    #[must_use]
+    pub fn with_birds_eye(mut self, style: &OverlayStyle) -> Self {
+        if self.birds_eye.is_some() {
+            return self;
+        }
+        let style = style.clamped();
+        let gap = style.gap;
+        let top = self.header.height;
+        // The tile area ends one gap above the canvas's bottom edge.
+        let side = self.height.saturating_sub(top + gap).max(1);
+        let panel = Rect {
+            x: self.width,
+            y: top,
+            width: side,
+            height: side,
+        };
+        let title_height = (text_height(style.text_scale) + 2 * style.text_scale).min(side);
+        let map_side = side - title_height;
+        self.birds_eye = Some(BirdsEyeLayout {
+            panel,
+            title: Rect {
+                height: title_height,
+                ..panel
+            },
+            map: Rect {
+                x: panel.x + (side - map_side) / 2,
+                y: panel.y + title_height,
+                width: map_side,
+                height: map_side,
+            },
+        });
+        self.width += side + gap;
+        self.header.width = self.width;
+        self.height = self.height.max(top + side + gap);
+        self
+    }
 }
 
 /// Azimuth of a camera's optical axis (sensor +z) in the ego frame, degrees in (−180, 180]:
@@ -178,6 +236,7 @@ pub fn overlay_layout(rig: &CameraRig, style: &OverlayStyle) -> OverlayLayout {
         },
         tiles,
         vehicle: builder.vehicle,
+        birds_eye: None,
     }
 }
 

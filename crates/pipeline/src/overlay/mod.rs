@@ -14,8 +14,19 @@
 //! - the camera name and its detection count top-left; a missing camera is a grey tile saying
 //!   `MISSING: reason`.
 //!
+//! With a [`BirdsEye`] (fusion's grid and objects), a square panel right of the tiles shows the
+//! ground around the vehicle from above, front up and left on the left like the tiles:
+//! - the grid in its category colours, scaled to the panel by nearest cell;
+//! - range rings around the ego origin every 10 m (wider apart when the grid is large), each
+//!   with its distance;
+//! - the ego vehicle (4.8 × 1.9 m) at the origin, windscreen forward;
+//! - each object's footprint (`size_lwh`, turned by its yaw, 0 while unknown) in its class's
+//!   box colour, a heading tick once the yaw is known, and its track id beside it;
+//! - a legend of the categories, and the object count and the grid's range in the title.
+//!
 //! Text uses an embedded 5×7 bitmap font: no font files, no system fonts.
 
+mod bev;
 mod colors;
 mod draw;
 mod font;
@@ -25,9 +36,12 @@ mod scale;
 mod tile;
 mod vehicle;
 
+pub use bev::BirdsEye;
 pub use colors::{detection_color, skeleton_color, tint_color, MISSING_GREY};
 pub use inputs::overlay_cameras;
-pub use layout::{azimuth_degrees, overlay_layout, OverlayLayout, Placement, Rect, TileLayout};
+pub use layout::{
+    azimuth_degrees, overlay_layout, BirdsEyeLayout, OverlayLayout, Placement, Rect, TileLayout,
+};
 
 use crate::record::CameraPerception;
 use colors::BACKGROUND;
@@ -123,15 +137,21 @@ impl Default for OverlayStyle {
 
 /// Draws the overlay of one frame set. Cameras are matched to the rig by name; a rig camera
 /// without an entry in `cameras` is drawn as missing, entries naming no rig camera are ignored.
+/// With `bird`, the canvas widens by the bird's-eye-view panel
+/// ([`OverlayLayout::with_birds_eye`]).
 pub fn render_overlay(
     rig: &CameraRig,
     frame: usize,
     timestamp_us: u64,
     cameras: &[OverlayCamera<'_>],
     style: &OverlayStyle,
+    bird: Option<BirdsEye<'_>>,
 ) -> RgbImage {
     let style = &style.clamped();
-    let layout = overlay_layout(rig, style);
+    let mut layout = overlay_layout(rig, style);
+    if bird.is_some() {
+        layout = layout.with_birds_eye(style);
+    }
     let mut image = RgbImage::from_pixel(layout.width, layout.height, BACKGROUND);
     let detections: usize = cameras
         .iter()
@@ -150,12 +170,15 @@ pub fn render_overlay(
                 })
         })
         .count();
-    let header = format!(
+    let mut header = format!(
         "frame {frame}   t {}.{:06} s   {} cameras, {missing} missing   {detections} detections",
         timestamp_us / 1_000_000,
         timestamp_us % 1_000_000,
         rig.len(),
     );
+    if let Some(bird) = &bird {
+        header.push_str(&format!("   {} objects", bird.objects.len()));
+    }
     let scale = style.text_scale;
     Canvas::new(&mut image, layout.header).text(
         i64::from(style.gap + scale),
@@ -173,6 +196,9 @@ pub fn render_overlay(
     }
     if let Some(rect) = layout.vehicle {
         vehicle::draw_vehicle(&mut image, rect, rig, scale);
+    }
+    if let (Some(bird), Some(panel)) = (&bird, &layout.birds_eye) {
+        bev::draw_birds_eye(&mut image, panel, bird, style);
     }
     image
 }

@@ -1,14 +1,12 @@
 //! The top-down vehicle icon between the side cameras: body outline, front marker, and each
 //! camera's position with a ray along its optical axis.
 
-use super::colors::{detection_color, TEXT};
+use super::colors::{detection_color, TEXT, VEHICLE_BODY};
 use super::draw::Canvas;
 use super::font::text_height;
 use super::layout::{azimuth_degrees, Rect};
-use image::{Rgb, RgbImage};
+use image::RgbImage;
 use panoptes_rig::CameraRig;
-
-const BODY: Rgb<u8> = Rgb([70, 70, 80]);
 
 /// Draws the icon into `rect`: front up, the vehicle's left on the left.
 pub fn draw_vehicle(image: &mut RgbImage, rect: Rect, rig: &CameraRig, text_scale: u32) {
@@ -47,7 +45,7 @@ pub fn draw_vehicle(image: &mut RgbImage, rect: Rect, rig: &CameraRig, text_scal
     let (left, top) = to_pixel(front, half_width);
     let (right, bottom) = to_pixel(rear, -half_width);
     let (left, top, right, bottom) = (left as i64, top as i64, right as i64, bottom as i64);
-    canvas.fill_rect(left, top, right - left, bottom - top, BODY);
+    canvas.fill_rect(left, top, right - left, bottom - top, VEHICLE_BODY);
     canvas.stroke_rect(left, top, right - left, bottom - top, 2, TEXT);
     // In the corner, clear of the rays that leave the body's front edge.
     let (corner_x, corner_y) = (i64::from(rect.x), i64::from(rect.y));
