@@ -19,6 +19,8 @@ struct Cli {
     command: Command,
 }
 
+/// Replay, bench and eval take their help from their `Args`' doc comments: the first
+/// paragraph is the summary, the rest the long `--help` text.
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Show the ONNX Runtime library, its execution providers and this CPU's features.
@@ -29,11 +31,8 @@ enum Command {
     Info(commands::info::Args),
     /// Render a synthetic surround-view drive with exact ground truth.
     Sim(commands::sim::Args),
-    /// Replay a recorded drive through one or more models; write perception.jsonl, masks and a report.
     Replay(commands::replay::Args),
-    /// Measure latency per stage and per frame set, and the replay's throughput against inference alone.
     Bench(commands::bench::Args),
-    /// Score models against a drive's ground truth: detection mAP@0.5, segmentation mIoU, depth AbsRel, pose PCK.
     Eval(commands::eval::Args),
 }
 

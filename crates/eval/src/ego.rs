@@ -165,14 +165,39 @@ impl EgoTally {
         self.truth_objects += truth.len();
         self.predictions += predictions.len();
         self.rank(frame, &predictions, &truth);
-        let matches = match_positions(&predictions, &truth);
-        self.count_matches(frame, &predictions, &truth, &matches);
+        let matches = match_positions(&predictions, &truth, &[]);
+        self.count_matches(&predictions, &truth, &matches);
+        // Identities as CLEAR-MOT counts them: a truth object keeps the track it had while that
+        // track's object is still within the gate; the others are matched nearest first.
+        let kept: Vec<(usize, usize)> = truth
+            .iter()
+            .enumerate()
+            .filter_map(|(truth_index, cuboid)| {
+                let (_, last) = self.identities.get(&cuboid.instance_id)?.last?;
+                let centre = truth_xy(cuboid);
+                let position = predictions.iter().position(|(_, object)| {
+                    object.id == Some(last)
+                        && object.class == cuboid.class
+                        && ground_distance(centre, prediction_xy(object))
+                            < position_gate(ground_norm(centre))
+                })?;
+                Some((truth_index, position))
+            })
+            .collect();
+        let identities = match_positions(&predictions, &truth, &kept);
+        for (cuboid, matched) in truth.iter().zip(identities) {
+            if let Some(position) = matched {
+                self.identities
+                    .entry(cuboid.instance_id)
+                    .or_default()
+                    .observe(frame, predictions[position].1.id);
+            }
+        }
     }
 
-    /// Position errors, duplicates and ids of one frame set's matches.
+    /// Position errors and duplicates of one frame set's matches.
     fn count_matches(
         &mut self,
-        frame: usize,
         predictions: &[(usize, &EgoObject)],
         truth: &[&Cuboid],
         matches: &[Option<usize>],
@@ -192,30 +217,38 @@ impl EgoTally {
                 method: prediction.method,
             });
             let gate = position_gate(truth_distance);
+            // A second report of this object: unmatched, of its class, within its gate and
+            // nearer to it than to any other truth object of the class (in a crowd, a
+            // misplaced report of a neighbour is not this one's duplicate).
             let extras: Vec<&EgoObject> = predictions
                 .iter()
                 .enumerate()
                 .filter(|(position, (_, extra))| {
+                    let spot = prediction_xy(extra);
+                    let own = ground_distance(centre, spot);
                     !matched.contains(position)
                         && extra.class == cuboid.class
-                        && ground_distance(centre, prediction_xy(extra)) < gate
+                        && own < gate
+                        && truth.iter().all(|other| {
+                            other.class != cuboid.class
+                                || ground_distance(truth_xy(other), spot) >= own
+                        })
                 })
                 .map(|(_, (_, extra))| *extra)
                 .collect();
             if !extras.is_empty() {
                 self.duplicated += 1;
             }
-            let first_camera = prediction.cameras.first();
-            if extras
-                .iter()
-                .any(|extra| first_camera.is_none_or(|camera| !extra.cameras.contains(camera)))
-            {
+            // One seen by none of the cameras that saw the matched report: the cameras'
+            // views of one object were not merged.
+            if extras.iter().any(|extra| {
+                !extra
+                    .cameras
+                    .iter()
+                    .any(|camera| prediction.cameras.contains(camera))
+            }) {
                 self.camera_overlap += 1;
             }
-            self.identities
-                .entry(cuboid.instance_id)
-                .or_default()
-                .observe(frame, prediction.id);
         }
     }
 
@@ -272,9 +305,14 @@ impl EgoTally {
     }
 }
 
-/// For each truth object, the position of the prediction matched to it: pairs of one class
-/// within the [`POSITION_GATE_M`] gate, nearest first, each side taken once.
-fn match_positions(predictions: &[(usize, &EgoObject)], truth: &[&Cuboid]) -> Vec<Option<usize>> {
+/// For each truth object, the position of the prediction matched to it: the `kept` pairs
+/// (truth index, prediction position) first, then pairs of one class within the
+/// [`POSITION_GATE_M`] gate, nearest first, each side taken once.
+fn match_positions(
+    predictions: &[(usize, &EgoObject)],
+    truth: &[&Cuboid],
+    kept: &[(usize, usize)],
+) -> Vec<Option<usize>> {
     let mut pairs = Vec::new();
     for (truth_index, cuboid) in truth.iter().enumerate() {
         let centre = truth_xy(cuboid);
@@ -297,6 +335,12 @@ fn match_positions(predictions: &[(usize, &EgoObject)], truth: &[&Cuboid]) -> Ve
     });
     let mut matches = vec![None; truth.len()];
     let mut taken = vec![false; predictions.len()];
+    for &(truth_index, position) in kept {
+        if matches[truth_index].is_none() && !taken[position] {
+            taken[position] = true;
+            matches[truth_index] = Some(position);
+        }
+    }
     for (_, truth_index, position) in pairs {
         if matches[truth_index].is_none() && !taken[position] {
             taken[position] = true;

@@ -28,6 +28,7 @@ fn predicted(class: &str, score: f32, x: f32, y: f32) -> EgoObject {
         score,
         position: [x, y, 0.8],
         distance: x.hypot(y),
+        position_covariance: [0.25, 0.0, 0.25],
         size_lwh: [4.5, 1.9, 1.6],
         yaw: None,
         velocity: None,
@@ -288,7 +289,7 @@ fn a_second_prediction_within_the_gate_is_a_duplicate() {
         // overlap duplicate.
         with_cameras(predicted("car", 0.9, 10.2, 0.0), &["CAM_FRONT"]),
         with_cameras(predicted("car", 0.8, 10.8, 0.3), &["CAM_FRONT_LEFT"]),
-        // Car 2 twice by one camera (its first camera saw both): a duplicate, no overlap.
+        // Car 2 twice, both reports from CAM_LEFT: a duplicate, not of a camera overlap.
         with_cameras(
             predicted("car", 0.9, 0.0, 20.1),
             &["CAM_LEFT", "CAM_FRONT_LEFT"],
@@ -309,6 +310,42 @@ fn a_second_prediction_within_the_gate_is_a_duplicate() {
     assert_eq!(duplicates.fraction, Some(0.5));
     assert_eq!(duplicates.camera_overlap, 1);
     assert_eq!(duplicates.camera_overlap_fraction, Some(0.25));
+}
+
+#[test]
+fn a_misplaced_report_of_a_neighbour_is_not_a_duplicate_and_a_kept_track_is_no_switch() {
+    // Two pedestrians 1.5 m apart at 20 m; the second is reported 1 m too near the first.
+    let truth = [
+        truth("pedestrian", 1, 20.0, 0.0),
+        truth("pedestrian", 2, 20.0, 1.5),
+    ];
+    let predictions = [
+        with_id(predicted("pedestrian", 0.9, 20.1, 0.0), 7),
+        with_id(predicted("pedestrian", 0.8, 20.0, 0.9), 8),
+        // Nearer to truth 2 than to truth 1, unmatched: truth 2's duplicate, not truth 1's.
+        with_id(predicted("pedestrian", 0.3, 20.0, 1.3), 9),
+    ];
+    let mut tally = EgoTally::default();
+    tally.add_frame(0, &predictions, &truth);
+    assert_eq!(tally.summarize().duplicates.duplicated, 1);
+    // Truth 2 was matched to track 9 (the nearest). Next frame set track 8 is nearer to it,
+    // but track 9 is still within its gate: truth 2 keeps track 9 (CLEAR-MOT), no switch.
+    let next = [
+        with_id(predicted("pedestrian", 0.9, 20.1, 0.0), 7),
+        with_id(predicted("pedestrian", 0.8, 20.0, 1.4), 8),
+        with_id(predicted("pedestrian", 0.3, 20.0, 2.3), 9),
+    ];
+    let mut kept = tally.clone();
+    kept.add_frame(1, &next, &truth);
+    assert_eq!(kept.summarize().id_switches.unwrap().switches, 0);
+    // Once track 9 leaves the gate (6 m at 20 m), truth 2 takes the nearest: a switch.
+    let gone = [
+        with_id(predicted("pedestrian", 0.9, 20.1, 0.0), 7),
+        with_id(predicted("pedestrian", 0.8, 20.0, 1.4), 8),
+        with_id(predicted("pedestrian", 0.3, 20.0, 9.0), 9),
+    ];
+    tally.add_frame(1, &gone, &truth);
+    assert_eq!(tally.summarize().id_switches.unwrap().switches, 1);
 }
 
 /// Frames 0–1: truth 1 ↔ track 10, truth 2 ↔ track 20; frames 2–3 the ids swap.

@@ -73,7 +73,8 @@ pub enum LiftPolicy {
     Ground,
     /// The depth head's distance in the box's lower centre, back-projected.
     Depth,
-    /// Ground where the foot point is seen and near enough, else depth (see
+    /// Ground where the foot point is seen (the box's bottom is not cut by the border) and
+    /// near enough, else depth (see
     /// [`LiftingConfig::auto_ground_max_m`]); whichever the frame allows when one is missing.
     Auto,
 }
@@ -88,7 +89,7 @@ pub struct LiftingConfig {
     /// whose ego origin is on the ground).
     pub ground_z: f64,
     /// `auto` uses the ground plane up to this distance from the ego origin and depth beyond
-    /// (and depth for boxes the image border cuts). On our simulated drives, whose ground is
+    /// (and depth for boxes whose bottom the image border cuts). On our simulated drives, whose ground is
     /// flat, the ground plane is the better of the two at every distance up to 50 m; on real
     /// roads with slopes a shorter reach may be better.
     pub auto_ground_max_m: f64,

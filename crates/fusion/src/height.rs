@@ -34,8 +34,8 @@ pub fn range_from_height(camera: &Camera, detection: &Detection, height_m: f64) 
 
 /// Blends the ground-plane `centre` (with its `covariance`) with the height cue along the
 /// viewing direction; returns the centre and covariance to report. Boxes cut at the top or
-/// bottom, and classes without a height spread, keep the ground plane's answer (with the
-/// slope's uncertainty added).
+/// bottom, classes without a height spread, and a ground trusted as flat (slope 0) keep the
+/// ground plane's answer (with the slope's uncertainty added).
 pub fn blend_with_height(
     camera: &Camera,
     detection: &Detection,
@@ -60,7 +60,7 @@ pub fn blend_with_height(
     };
     let covariance = covariance + projector * slope_variance;
     let ground_variance = (direction.transpose() * covariance * direction)[(0, 0)];
-    let cue = (!cut_vertically && class.height_spread > 0.0)
+    let cue = (!cut_vertically && class.height_spread > 0.0 && config.ground_slope_sigma > 0.0)
         .then(|| range_from_height(camera, detection, class.size_lwh[2]))
         .flatten();
     let Some(near) = cue else {

@@ -5,21 +5,25 @@
 //! [`Fusion::fuse`] then turns each frame set's decoded results ([`FrameInput`]) into
 //! [`EgoObject`]s and a [`BevGrid`]:
 //!
-//! 1. **Lifting** ([`lift`]): per detection of a class in [`FusionConfig::classes`], the foot
-//!    point (bottom centre of the box, or a person's visible ankles) back-projected through the
-//!    camera model (pinhole with distortion or Kannala–Brandt) and met with the ground plane;
-//!    or a percentile of the depth head in the box's lower centre, back-projected along the
-//!    pixel's ray as the depth head's manifest says (`measured_along`). Either gives a point
-//!    on the object's near side; the centre lies half the class's size prior further along the
-//!    viewing direction (objects assumed to head along the ego's x axis). The policy per class
-//!    is `ground`, `depth` or `auto`, and the method used is recorded per object.
-//! 2. **Merge** ([`merge`]): observations of one class from different cameras closer than the
-//!    gate become one object, placed by the best-placed observation (box not cut by the
-//!    border, nearest the image centre).
-//! 3. **Tracking** ([`Tracker`]): greedy nearest association per class within a gate, a
-//!    constant-velocity Kalman filter per track in the world frame when the drive has ego poses
-//!    (ego motion compensated), else in the ego frame; tracks confirmed after a few hits and
-//!    ended after a few misses; velocity in ego axes.
+//! 1. **Lifting** ([`lift`]): per detection of a class in [`FusionConfig::classes`], on the
+//!    ground plane the class's prior box is fitted to the detected box through the camera
+//!    model (pinhole with distortion or Kannala–Brandt: the box goes where
+//!    it would project onto the detected bottom row and centre column), or a person's
+//!    confident ankles give the foot point; a kerb raises the ground where the segmentation
+//!    sees sidewalk; far away the apparent height is a second range cue ([`blend_with_height`]).
+//!    From the depth head, a percentile in the box's lower centre is back-projected along the
+//!    pixel's ray as the manifest says (`measured_along`), and the centre lies half the
+//!    class's extent further. The policy per class is `ground`, `depth` or `auto`, and the
+//!    method used is recorded per object. Each observation carries a covariance: the box
+//!    edges' noise carried through the camera model.
+//! 2. **Merge** ([`merge`]): observations of one class from different cameras within a
+//!    Mahalanobis gate of each other become one object, placed by the best-placed observation
+//!    (box not cut by the border, nearest the image centre).
+//! 3. **Tracking** ([`Tracker`]): greedy association per class within a Mahalanobis gate,
+//!    confirmed tracks and confident objects first; a constant-velocity Kalman filter per
+//!    track in the world frame when the drive has ego poses (ego motion compensated), else in
+//!    the ego frame; doubtful objects only continue tracks; tracks confirmed after a few hits
+//!    and ended after a few misses; velocity in ego axes.
 //! 4. **Bird's-eye view** ([`BevProjector`]): each cell's centre on the ground plane projected
 //!    into the cameras once per rig; per frame set, each cell takes the category of its pixel
 //!    in the nearest camera that sees it, then the objects' footprints are drawn.

@@ -121,6 +121,8 @@ pub fn lift(
     }
     let policy = class.policy.unwrap_or(config.policy);
     let clipped = is_clipped(camera, &detection.box_xywh);
+    // The bottom border hides the foot point; a side border only moves it along the row.
+    let foot_cut = y + height >= f64::from(camera.height) - f64::from(CLIP_MARGIN);
     let ground = || ground_centre(camera, detection, class, surroundings.segmentation, config);
     let from_depth = || {
         depth
@@ -133,7 +135,7 @@ pub fn lift(
         LiftPolicy::Auto => {
             let on_ground = ground();
             let near = on_ground.is_ok_and(|(centre, _)| {
-                centre.coords.xy().norm() <= config.auto_ground_max_m && !clipped
+                centre.coords.xy().norm() <= config.auto_ground_max_m && !foot_cut
             });
             match (on_ground, near) {
                 (Ok(placed), true) => (placed, LiftMethod::Ground),

@@ -45,9 +45,11 @@ fn lifted(
     )
 }
 
+/// The ground plane alone, trusted at every distance (no apparent-height cue).
 fn ground_only() -> LiftingConfig {
     LiftingConfig {
         policy: LiftPolicy::Ground,
+        ground_slope_sigma: 0.0,
         ..LiftingConfig::default()
     }
 }
@@ -154,6 +156,43 @@ fn bottom_centre_of_the_box_is_the_near_side_of_the_object() {
     assert!(observation.clipped);
     let expected = centre_behind(&camera, &foot, &car);
     assert!((observation.centre.coords.xy() - expected).norm() < 1e-4);
+}
+
+#[test]
+fn on_a_rising_road_the_apparent_height_pulls_a_far_car_back() {
+    let camera = front_pinhole();
+    let (_, car) = class("car");
+    // 40 m ahead the road is 0.25 m higher than the plane the camera assumes.
+    let centre = Vector2::new(40.0, 1.0);
+    let (left, top, right, bottom) = box_of(&camera, centre, car.size_lwh, 0.25);
+    let detection = detection_at(
+        "car",
+        0.9,
+        ((left + right) / 2.0, bottom),
+        (right - left, bottom - top),
+    );
+    let place = |config: &LiftingConfig| {
+        lifted(&camera, &detection, "car", Surroundings::default(), config).unwrap()
+    };
+    let flat = place(&ground_only());
+    let sloped = place(&LiftingConfig {
+        policy: LiftPolicy::Ground,
+        ..LiftingConfig::default()
+    });
+    let error = |observation: &panoptes_fusion::Observation| {
+        (observation.centre.coords.xy() - centre).norm() / centre.norm()
+    };
+    assert!(error(&flat) > 0.12, "flat ground: {}", error(&flat));
+    assert!(
+        error(&sloped) < 0.05,
+        "with the height cue: {}",
+        error(&sloped)
+    );
+    // Both on the ground method, the blended one less sure than a flat-road one near by.
+    assert_eq!(sloped.method, LiftMethod::Ground);
+    let height = panoptes_fusion::range_from_height(&camera, &detection, car.size_lwh[2]).unwrap();
+    let near_side = centre.x - car.size_lwh[0] / 2.0 - 1.7;
+    assert!((height - near_side).abs() < 0.5, "{height} vs {near_side}");
 }
 
 #[test]
@@ -268,9 +307,21 @@ fn auto_takes_the_ground_near_and_whole_and_depth_far_or_cut() {
         place(Point3::new(60.0, 0.0, 0.0), 40.0, false).method,
         LiftMethod::Ground
     );
-    // A box cut by the image's left border.
-    let cut = place(Point3::new(12.0, 0.0, 0.0), 1700.0, true);
-    assert!(cut.clipped);
+    // A box cut by the image's left and right borders: its foot row is still seen.
+    let wide = place(Point3::new(12.0, 0.0, 0.0), 1700.0, true);
+    assert!(wide.clipped);
+    assert_eq!(wide.method, LiftMethod::Ground);
+    // A box cut by the bottom border hides its foot point: depth.
+    let near = detection_at("car", 0.9, (800.0, 899.5), (300.0, 400.0));
+    let map = constant_depth(&camera, 4.0);
+    let surroundings = Surroundings {
+        depth: Some(DepthView {
+            map: &map,
+            along: DepthAlong::OpticalAxis,
+        }),
+        segmentation: &[],
+    };
+    let cut = lifted(&camera, &near, "car", surroundings, &config).unwrap();
     assert_eq!(cut.method, LiftMethod::Depth);
 }
 

@@ -10,7 +10,7 @@
 //! (drive, manifest, frame sets per second).
 
 use anyhow::Context;
-use panoptes::{Drive, LivePipeline, ModelRequest, PushOutcome, ReplayOptions};
+use panoptes::{Drive, FusionConfig, LivePipeline, ModelRequest, PushOutcome, ReplayOptions};
 use std::time::{Duration, Instant};
 
 #[allow(clippy::print_stdout)]
@@ -31,7 +31,9 @@ fn main() -> anyhow::Result<()> {
     // The same loading as `panoptes replay`: manifest checked against the graph, CPU provider.
     let options = ReplayOptions::new(vec![request], std::env::temp_dir());
     let models = panoptes::load_models(&options, drive.rig().len())?;
-    let pipeline = LivePipeline::start(models, 1);
+    // Objects placed around the vehicle and tracked, with the built-in fusion settings.
+    let pipeline =
+        LivePipeline::start_with_fusion(models, 1, drive.rig(), &FusionConfig::default())?;
 
     std::thread::scope(|scope| {
         // The consumer: a planner would read objects here.
@@ -40,15 +42,21 @@ fn main() -> anyhow::Result<()> {
             for result in results {
                 match result {
                     Ok(decoded) => {
-                        let objects: usize = decoded
-                            .record
-                            .cameras
-                            .values()
-                            .map(|camera| camera.detections.len())
-                            .sum();
+                        let objects = decoded.record.objects_ego.as_deref().unwrap_or_default();
+                        let nearest = objects.iter().find(|object| object.confirmed == Some(true));
+                        let nearest = nearest.map_or(String::new(), |object| {
+                            format!(
+                                "; nearest tracked: {} #{} at ({:.1}, {:.1}) m",
+                                object.class,
+                                object.id.unwrap_or_default(),
+                                object.position[0],
+                                object.position[1]
+                            )
+                        });
                         println!(
-                            "frame {:>3}: {objects:>3} objects, {:>6.1} ms after capture",
+                            "frame {:>3}: {:>3} objects, {:>6.1} ms after capture{nearest}",
                             decoded.record.frame,
+                            objects.len(),
                             decoded.entered.elapsed().as_secs_f64() * 1e3
                         );
                     }

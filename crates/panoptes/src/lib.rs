@@ -8,9 +8,9 @@ pub use panoptes_drive::{
 };
 pub use panoptes_eval::{
     average_precision, box_iou, check_ground_truth, evaluate, load_evaluation_models, ClassCounts,
-    ClassMapping, ConfusionMatrix, DepthMetrics, DetectionMetrics, EvalError, EvalOptions,
-    EvalProblem, EvalProgress, Evaluation, IgnoreRule, PoseMetrics, SegmentationMetrics,
-    DEFAULT_PCK_ALPHA,
+    ClassMapping, ConfusionMatrix, DepthMetrics, DetectionMetrics, EgoMetrics, EgoTally, EvalError,
+    EvalOptions, EvalProblem, EvalProgress, Evaluation, IgnoreRule, PoseMetrics,
+    SegmentationMetrics, DEFAULT_PCK_ALPHA,
 };
 pub use panoptes_fusion::{
     BevCategory, BevConfig, BevGrid, EgoObject, FusionConfig, FusionError, LiftMethod, LiftPolicy,

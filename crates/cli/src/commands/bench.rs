@@ -7,6 +7,9 @@ use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
+/// Measure latency per stage and per frame set, and the replay's throughput against inference
+/// alone.
+///
 /// Measure each model's stages alone (pre-processing, inference, decoding) on the drive's first
 /// complete frame set, then replay the drive through all models with overlapping stages and
 /// sequentially, and compare the replay's throughput with inference alone. Prints a table;

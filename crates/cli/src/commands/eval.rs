@@ -5,6 +5,9 @@ use anyhow::Context;
 use panoptes::{Drive, EvalOptions, EvalProgress, Evaluation, IgnoreRule};
 use std::path::PathBuf;
 
+/// Score models against a drive's ground truth: detection mAP@0.5, segmentation mIoU, depth
+/// AbsRel, pose PCK, and the objects placed in the ego frame against its 3D boxes.
+///
 /// Evaluate models against a drive's ground truth: detection AP@0.5 per class and mAP,
 /// segmentation IoU per class and mIoU, depth AbsRel, δ<1.25 and RMSE, pose PCK, and (fusion on)
 /// the fused objects in the ego frame against the drive's 3D boxes. Prints a table and writes

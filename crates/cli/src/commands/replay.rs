@@ -7,13 +7,25 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+/// Replay a recorded drive through one or more models; write perception.jsonl (image-space
+/// results and the objects around the vehicle), masks, bird's-eye views and a report.
+///
 /// Replay a recorded drive (our drive directory, or a nuScenes dataroot) through one or more
-/// models, one engine each, and write DIR/perception.jsonl (one JSON object per frame set),
-/// the segmentation masks and depth maps as PNGs, and DIR/report.json (frame sets, errors,
-/// provider, latency per stage).
+/// models, one engine each, and write DIR/perception.jsonl (one JSON object per frame set:
+/// each camera's detections in original pixels with the `ego` position its camera alone gives,
+/// and `objects_ego`, the objects around the vehicle, each once, tracked), the segmentation
+/// masks and depth maps as PNGs, DIR/bev/<frame>.png (the bird's-eye view around the ego,
+/// front up: 0 unknown, 1 drivable, 2 lane, 3 sidewalk, 4 object, in a colour palette), and
+/// DIR/report.json (frame sets, errors, provider, latency per stage).
+///
+/// Fusion uses the built-in settings for real roads; --fusion FILE changes them (the README
+/// lists every setting), --no-fusion leaves the results in image space. Drives of our
+/// simulator, whose towns are flat, take models/panoptes-net/fusion.toml.
 ///
 /// Examples:
 ///   panoptes replay assets/sample-drive --model models/panoptes-net/panoptes-net.toml --out out/sample
+///   panoptes replay assets/sample-drive --model models/panoptes-net/panoptes-net.toml \
+///       --fusion models/panoptes-net/fusion.toml --overlays --out out/sample
 ///   panoptes replay ../shared/real/nuscenes-sample \
 ///       --model models/zoo/yolox-nano.toml --weights ../shared/real/models/yolox-nano/yolox_nano_416x416.onnx \
 ///       --model models/zoo/twinlitenet.toml --weights ../shared/real/models/twinlitenet/twinlitenet_dynbatch.onnx \
@@ -50,7 +62,8 @@ pub struct Args {
     #[arg(long, default_value_t = 2)]
     queue: usize,
     /// Also write DIR/overlays/<frame>.jpg: all cameras laid out as they sit on the vehicle, with
-    /// boxes, labels, scores, pose skeletons, segmentation tint and a depth inset.
+    /// boxes, labels, scores, pose skeletons, segmentation tint and a depth inset, and (fusion
+    /// on) the bird's-eye view with every object's footprint and track id.
     #[arg(long)]
     overlays: bool,
     /// Inference workers, each with its own engines, working on alternate frame sets (default:
