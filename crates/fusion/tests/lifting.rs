@@ -86,6 +86,35 @@ fn box_of(
     (left, top, right, bottom)
 }
 
+/// The detection of a `label` object of `size` standing at `centre` on ground at `base`.
+fn detection_of(
+    camera: &Camera,
+    label: &str,
+    centre: Vector2<f64>,
+    size: [f64; 3],
+    base: f64,
+) -> Detection {
+    let (left, top, right, bottom) = box_of(camera, centre, size, base);
+    detection_at(
+        label,
+        0.9,
+        ((left + right) / 2.0, bottom),
+        (right - left, bottom - top),
+    )
+}
+
+/// Placed on the ground plane alone, without segmentation or depth.
+fn on_ground(camera: &Camera, detection: &Detection, name: &str) -> panoptes_fusion::Observation {
+    lifted(
+        camera,
+        detection,
+        name,
+        Surroundings::default(),
+        &ground_only(),
+    )
+    .unwrap()
+}
+
 #[test]
 fn ground_plane_finds_the_centre_of_the_prior_box_on_every_camera_model() {
     let cases = [
@@ -97,21 +126,8 @@ fn ground_plane_finds_the_centre_of_the_prior_box_on_every_camera_model() {
     ];
     let (_, car) = class("car");
     for (camera, centre, tolerance) in cases {
-        let (left, top, right, bottom) = box_of(&camera, centre, car.size_lwh, 0.0);
-        let detection = detection_at(
-            "car",
-            0.9,
-            ((left + right) / 2.0, bottom),
-            (right - left, bottom - top),
-        );
-        let observation = lifted(
-            &camera,
-            &detection,
-            "car",
-            Surroundings::default(),
-            &ground_only(),
-        )
-        .unwrap();
+        let detection = detection_of(&camera, "car", centre, car.size_lwh, 0.0);
+        let observation = on_ground(&camera, &detection, "car");
         let error = (observation.centre.coords.xy() - centre).norm();
         assert!(
             error < tolerance,
@@ -141,18 +157,11 @@ fn bottom_centre_of_the_box_is_the_near_side_of_the_object() {
     let camera = front_pinhole();
     let (_, car) = class("car");
     let foot = Point3::new(15.0, 2.0, 0.0);
-    // A box cut by the bottom border is not fitted: its foot point is taken as it is.
+    // A box cut by the top border is not fitted: its foot point is taken as it is.
     let mut detection = detection_at("car", 0.9, pixel_of(&camera, &foot), (40.0, 30.0));
     detection.box_xywh[3] += detection.box_xywh[1];
     detection.box_xywh[1] = 0.0;
-    let observation = lifted(
-        &camera,
-        &detection,
-        "car",
-        Surroundings::default(),
-        &ground_only(),
-    )
-    .unwrap();
+    let observation = on_ground(&camera, &detection, "car");
     assert!(observation.clipped);
     let expected = centre_behind(&camera, &foot, &car);
     assert!((observation.centre.coords.xy() - expected).norm() < 1e-4);
@@ -164,13 +173,7 @@ fn on_a_rising_road_the_apparent_height_pulls_a_far_car_back() {
     let (_, car) = class("car");
     // 40 m ahead the road is 0.25 m higher than the plane the camera assumes.
     let centre = Vector2::new(40.0, 1.0);
-    let (left, top, right, bottom) = box_of(&camera, centre, car.size_lwh, 0.25);
-    let detection = detection_at(
-        "car",
-        0.9,
-        ((left + right) / 2.0, bottom),
-        (right - left, bottom - top),
-    );
+    let detection = detection_of(&camera, "car", centre, car.size_lwh, 0.25);
     let place = |config: &LiftingConfig| {
         lifted(&camera, &detection, "car", Surroundings::default(), config).unwrap()
     };
@@ -377,12 +380,12 @@ fn sidewalk_under_the_feet_raises_the_ground_by_a_kerb() {
     let config = ground_only();
     let (_, person) = class("person");
     let centre = Vector2::new(14.0, 4.0);
-    let (left, top, right, bottom) = box_of(&camera, centre, person.size_lwh, config.kerb_height_m);
-    let detection = detection_at(
+    let detection = detection_of(
+        &camera,
         "person",
-        0.9,
-        ((left + right) / 2.0, bottom),
-        (right - left, bottom - top),
+        centre,
+        person.size_lwh,
+        config.kerb_height_m,
     );
     let sidewalk = uniform_classes(&camera, 1, 2);
     let categories = [BevCategory::Unknown, BevCategory::Sidewalk];
