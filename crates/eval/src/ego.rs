@@ -40,13 +40,18 @@ pub(crate) struct IdHistory {
     /// The last of them.
     pub last: Option<(usize, u64)>,
     pub switches: usize,
+    /// Frame sets in which the object was matched, and those whose match had a track id.
+    pub matches: usize,
+    pub tracked: usize,
 }
 
 impl IdHistory {
     fn observe(&mut self, frame: usize, id: Option<u64>) {
+        self.matches += 1;
         let Some(id) = id else {
             return;
         };
+        self.tracked += 1;
         if self.last.is_some_and(|(_, last)| last != id) {
             self.switches += 1;
         }
@@ -61,12 +66,16 @@ impl IdHistory {
             (None, _) => {
                 return IdHistory {
                     switches: self.switches + other.switches,
+                    matches: self.matches + other.matches,
+                    tracked: self.tracked + other.tracked,
                     ..other
                 }
             }
             (_, None) => {
                 return IdHistory {
                     switches: self.switches + other.switches,
+                    matches: self.matches + other.matches,
+                    tracked: self.tracked + other.tracked,
                     ..self
                 }
             }
@@ -80,6 +89,8 @@ impl IdHistory {
             first: earlier.first,
             last: later.last,
             switches: earlier.switches + later.switches + switched,
+            matches: earlier.matches + later.matches,
+            tracked: earlier.tracked + later.tracked,
         }
     }
 }

@@ -118,6 +118,9 @@ pub struct IdSwitchMetrics {
     pub matched_objects: usize,
     /// Switches per 100 of them; null when none was matched.
     pub per_100_objects: Option<f64>,
+    /// Of the matches (truth object and frame set), the fraction whose report had a track id:
+    /// switches are counted among those only, so fewer tracks alone would lower them.
+    pub tracked_fraction: Option<f64>,
 }
 
 /// One category's cells over every scored frame set.
@@ -217,9 +220,20 @@ impl EgoTally {
             .map(|history| history.switches)
             .sum();
         let matched_objects = self.identities.len();
+        let matches: usize = self
+            .identities
+            .values()
+            .map(|history| history.matches)
+            .sum();
+        let tracked: usize = self
+            .identities
+            .values()
+            .map(|history| history.tracked)
+            .sum();
         Some(IdSwitchMetrics {
             switches,
             matched_objects,
+            tracked_fraction: (matches > 0).then(|| tracked as f64 / matches as f64),
             per_100_objects: (matched_objects > 0)
                 .then(|| 100.0 * switches as f64 / matched_objects as f64),
         })

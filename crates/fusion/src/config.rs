@@ -159,6 +159,13 @@ pub struct ObjectClass {
     pub labels: Vec<String>,
     /// Size prior: length (along the heading), width, height, metres.
     pub size_lwh: [f64; 3],
+    /// How fast objects of the class move, m/s: the spread of a new track's velocity (a
+    /// pedestrian's track reaches 1.5 m/s, a car's 10, before its velocity is known).
+    #[serde(default = "default_speed_sigma")]
+    pub speed_sigma: f64,
+    /// How hard they change speed or direction, m/s²: the Kalman filter's process noise.
+    #[serde(default = "default_acceleration_sigma")]
+    pub acceleration_sigma: f64,
     /// Relative spread of heights among objects of the class (cars about 0.1, trucks 0.25):
     /// how much the apparent height can say about the distance; 0 ignores it.
     #[serde(default = "default_height_spread")]
@@ -174,6 +181,14 @@ pub struct ObjectClass {
 
 fn default_height_spread() -> f64 {
     0.15
+}
+
+fn default_speed_sigma() -> f64 {
+    10.0
+}
+
+fn default_acceleration_sigma() -> f64 {
+    3.0
 }
 
 /// Cross-camera merge settings.
@@ -208,8 +223,6 @@ pub struct TrackingConfig {
     /// Objects scored below this never start a track, they only continue one (as ByteTrack
     /// does): the detector's doubtful boxes keep tracks alive without spawning false ones.
     pub birth_score: f32,
-    /// Standard deviation of a new track's speed, m/s (along each axis).
-    pub initial_speed_sigma: f64,
     /// A track is confirmed after this many frame sets with an object.
     pub confirm_hits: u32,
     /// A confirmed track ends after this many frame sets in a row without one (an unconfirmed
@@ -217,8 +230,6 @@ pub struct TrackingConfig {
     pub max_misses: u32,
     /// Frame sets further apart than this (seconds), or going back in time, end every track.
     pub max_gap_s: f64,
-    /// Standard deviation of the unmodelled acceleration, m/s².
-    pub acceleration_sigma: f64,
 }
 
 impl Default for TrackingConfig {
@@ -227,11 +238,9 @@ impl Default for TrackingConfig {
             enabled: true,
             gate_sigmas: 3.0,
             birth_score: 0.5,
-            initial_speed_sigma: 10.0,
             confirm_hits: 3,
             max_misses: 2,
             max_gap_s: 1.0,
-            acceleration_sigma: 3.0,
         }
     }
 }
@@ -278,13 +287,26 @@ impl Default for BevConfig {
 /// of nuScenes' training annotations per class (length, width, height, as the anchor sizes
 /// of common nuScenes detectors), except the cyclist's height, which counts its rider.
 pub fn default_classes() -> Vec<ObjectClass> {
-    let class = |name: &str, labels: &[&str], size_lwh: [f64; 3], height_spread: f64| ObjectClass {
-        name: name.to_owned(),
-        labels: labels.iter().map(|label| (*label).to_owned()).collect(),
-        size_lwh,
-        height_spread,
-        policy: None,
-        person: name == "pedestrian",
+    // Motion priors (speed, acceleration): vehicles, people and bicycles, things that stand.
+    let motion = |name: &str| match name {
+        "pedestrian" => (1.5, 1.0),
+        "cyclist" => (5.0, 2.0),
+        "traffic_cone" | "barrier" => (0.3, 0.3),
+        "construction_vehicle" => (5.0, 2.0),
+        _ => (10.0, 3.0),
+    };
+    let class = |name: &str, labels: &[&str], size_lwh: [f64; 3], height_spread: f64| {
+        let (speed_sigma, acceleration_sigma) = motion(name);
+        ObjectClass {
+            name: name.to_owned(),
+            labels: labels.iter().map(|label| (*label).to_owned()).collect(),
+            size_lwh,
+            speed_sigma,
+            acceleration_sigma,
+            height_spread,
+            policy: None,
+            person: name == "pedestrian",
+        }
     };
     vec![
         class("car", &["car"], [4.61, 1.95, 1.72], 0.1),
@@ -484,6 +506,12 @@ fn validate_classes(classes: &[ObjectClass]) -> Result<(), FusionError> {
                 "list the detection labels of this class, for example [\"car\"]",
             ));
         }
+        positive(&field("speed_sigma"), class.speed_sigma, "a speed in m/s")?;
+        positive(
+            &field("acceleration_sigma"),
+            class.acceleration_sigma,
+            "an acceleration in m/s²",
+        )?;
         non_negative(
             &field("height_spread"),
             class.height_spread,
@@ -518,11 +546,6 @@ impl TrackingConfig {
             self.gate_sigmas,
             "a number of standard deviations such as 3",
         )?;
-        positive(
-            "tracking.initial_speed_sigma",
-            self.initial_speed_sigma,
-            "a speed in m/s such as 10",
-        )?;
         if !(0.0..=1.0).contains(&self.birth_score) {
             return Err(FusionError::setting(
                 "tracking.birth_score",
@@ -541,11 +564,6 @@ impl TrackingConfig {
             "tracking.max_gap_s",
             self.max_gap_s,
             "a time in seconds such as 1.0",
-        )?;
-        positive(
-            "tracking.acceleration_sigma",
-            self.acceleration_sigma,
-            "an acceleration in m/s² such as 3",
         )?;
         Ok(())
     }

@@ -11,7 +11,7 @@ use crate::error::FusionError;
 use crate::lift::{lift, DepthView, Observation, Surroundings};
 use crate::merge::merge;
 use crate::object::EgoObject;
-use crate::track::{Measurement, Tracker};
+use crate::track::{Measurement, Motion, Tracker};
 
 /// Speed above which a track's heading is reported, m/s.
 const HEADING_MIN_SPEED: f64 = 1.0;
@@ -116,7 +116,17 @@ impl Fusion {
             .then(|| BevProjector::new(rig, &config.bev, config.lifting.ground_z));
         Ok(Self {
             rig: rig.clone(),
-            tracker: Tracker::new(config.tracking.clone()),
+            tracker: Tracker::new(
+                config.tracking.clone(),
+                config
+                    .classes
+                    .iter()
+                    .map(|class| Motion {
+                        speed_sigma: class.speed_sigma,
+                        acceleration_sigma: class.acceleration_sigma,
+                    })
+                    .collect(),
+            ),
             config,
             categories,
             depth_heads,

@@ -55,4 +55,4 @@ pub use lift::{
 };
 pub use merge::{better_placed, merge, squared_distance, Cluster};
 pub use object::EgoObject;
-pub use track::{Measurement, TrackState, Tracker};
+pub use track::{Measurement, Motion, TrackState, Tracker};

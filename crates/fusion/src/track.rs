@@ -19,6 +19,15 @@ pub struct TrackState {
     pub velocity: Option<Vector2<f64>>,
 }
 
+/// How a class moves: the spread of a new track's speed and the unmodelled acceleration.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Motion {
+    /// m/s.
+    pub speed_sigma: f64,
+    /// m/s².
+    pub acceleration_sigma: f64,
+}
+
 /// One object to associate: its class and its centre in the ego frame.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Measurement {
@@ -36,6 +45,7 @@ pub struct Measurement {
 struct Track {
     id: u64,
     class: usize,
+    motion: Motion,
     state: Vector4<f64>,
     covariance: Matrix4<f64>,
     hits: u32,
@@ -46,16 +56,20 @@ struct Track {
 #[derive(Debug, Clone)]
 pub struct Tracker {
     config: TrackingConfig,
+    /// Per class index.
+    motions: Vec<Motion>,
     tracks: Vec<Track>,
     next_id: u64,
     last_timestamp_us: Option<u64>,
 }
 
 impl Tracker {
-    /// No tracks yet; ids start at 1.
-    pub fn new(config: TrackingConfig) -> Self {
+    /// No tracks yet; ids start at 1. `motions` holds each class's motion, by class index (a
+    /// class beyond it moves as a car).
+    pub fn new(config: TrackingConfig, motions: Vec<Motion>) -> Self {
         Self {
             config,
+            motions,
             tracks: Vec::new(),
             next_id: 1,
             last_timestamp_us: None,
@@ -92,7 +106,7 @@ impl Tracker {
         }
         self.last_timestamp_us = Some(timestamp_us);
         for track in &mut self.tracks {
-            predict(track, dt, self.config.acceleration_sigma);
+            predict(track, dt);
         }
         let world: Vec<Vector2<f64>> = measurements
             .iter()
@@ -124,12 +138,20 @@ impl Tracker {
                     continue;
                 }
                 None => {
+                    let motion = self
+                        .motions
+                        .get(measurement.class)
+                        .copied()
+                        .unwrap_or(Motion {
+                            speed_sigma: 10.0,
+                            acceleration_sigma: 3.0,
+                        });
                     self.tracks.push(new_track(
                         self.next_id,
                         measurement.class,
                         &world[index],
                         noise,
-                        self.config.initial_speed_sigma,
+                        motion,
                     ));
                     self.next_id += 1;
                     matched.push(true);
@@ -220,14 +242,15 @@ fn new_track(
     class: usize,
     position: &Vector2<f64>,
     noise: &Matrix2<f64>,
-    speed_sigma: f64,
+    motion: Motion,
 ) -> Track {
-    let speed = speed_sigma * speed_sigma;
+    let speed = motion.speed_sigma * motion.speed_sigma;
     let mut covariance = Matrix4::from_diagonal(&Vector4::new(0.0, 0.0, speed, speed));
     covariance.fixed_view_mut::<2, 2>(0, 0).copy_from(noise);
     Track {
         id,
         class,
+        motion,
         state: Vector4::new(position.x, position.y, 0.0, 0.0),
         covariance,
         hits: 1,
@@ -235,7 +258,8 @@ fn new_track(
     }
 }
 
-fn predict(track: &mut Track, dt: f64, acceleration_sigma: f64) {
+fn predict(track: &mut Track, dt: f64) {
+    let acceleration_sigma = track.motion.acceleration_sigma;
     if !dt.is_finite() || dt <= 0.0 {
         return;
     }

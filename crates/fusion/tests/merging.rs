@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use nalgebra::Matrix2;
 use panoptes_fusion::{
-    merge, Cluster, FrameInput, Fusion, FusionConfig, LiftMethod, Measurement, MergeConfig,
+    merge, Cluster, FrameInput, Fusion, FusionConfig, LiftMethod, Measurement, MergeConfig, Motion,
     Observation, Tracker, TrackingConfig,
 };
 use panoptes_heads::{DepthAlong, DepthConfig, DepthEncoding, HeadConfig};
@@ -83,16 +83,23 @@ fn measurement(x: f64, y: f64) -> Measurement {
     }
 }
 
+fn car_motion() -> Motion {
+    Motion {
+        speed_sigma: 10.0,
+        acceleration_sigma: 3.0,
+    }
+}
+
 #[test]
 fn two_tracks_crossing_keep_their_ids() {
-    let mut tracker = Tracker::new(TrackingConfig::default());
+    let mut tracker = Tracker::new(TrackingConfig::default(), vec![car_motion()]);
     let mut first_ids = None;
     // A walks from y = −6 to +6, B the other way, 10 Hz, crossing at x = 10 ± 0.5.
-    for step in 0..25 {
+    for step in 0..25_u32 {
         let t = f64::from(step) * 0.1;
         let a = measurement(10.0, -6.0 + 4.8 * t);
         let b = measurement(11.0, 6.0 - 4.8 * t);
-        let states = tracker.update(1_000_000 + step as u64 * 100_000, None, &[a, b]);
+        let states = tracker.update(1_000_000 + u64::from(step) * 100_000, None, &[a, b]);
         let ids = (states[0].unwrap().id, states[1].unwrap().id);
         match first_ids {
             None => first_ids = Some(ids),
@@ -110,7 +117,7 @@ fn two_tracks_crossing_keep_their_ids() {
 #[test]
 fn ego_motion_is_compensated_with_poses_and_tracks_end_after_misses() {
     let config = TrackingConfig::default();
-    let mut tracker = Tracker::new(config.clone());
+    let mut tracker = Tracker::new(config.clone(), vec![car_motion()]);
     // The ego drives +x at 10 m/s past a parked car at world x = 50 (2 Hz frame sets).
     let mut id = None;
     for step in 0..6_u32 {

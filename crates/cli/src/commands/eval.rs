@@ -245,12 +245,15 @@ fn ego_lines(evaluation: &Evaluation) -> Vec<String> {
     ];
     lines.push(match &ego.id_switches {
         Some(switches) => format!(
-            "ego.id_switches      {} per 100  ({} switches, {} objects matched)",
+            "ego.id_switches      {} per 100  ({} switches, {} objects matched, {} of their matches tracked)",
             switches
                 .per_100_objects
                 .map_or("-".to_string(), |value| format!("{value:.1}")),
             switches.switches,
-            switches.matched_objects
+            switches.matched_objects,
+            switches
+                .tracked_fraction
+                .map_or("-".to_string(), |value| format!("{:.0} %", 100.0 * value)),
         ),
         None => "ego.id_switches      -  (no track ids: tracking off)".to_string(),
     });
