@@ -63,17 +63,17 @@ pub enum PreprocessError {
         reason: String,
     },
 
-    /// A decoded RGB8 buffer whose length disagrees with its size.
-    #[error("RGB8 image of {width}x{height} needs {expected} bytes but the buffer holds {got}; pass width, height and a tightly packed RGB buffer")]
-    PixelBufferSize {
+    /// A raw camera buffer that does not hold the image it claims to.
+    #[error("{format} image of {width}x{height}: {problem}; pass the buffer's real size, stride and bytes")]
+    RawImage {
+        /// The pixel format's name.
+        format: &'static str,
         /// Declared width.
         width: u32,
         /// Declared height.
         height: u32,
-        /// `width * height * 3`.
-        expected: usize,
-        /// Actual buffer length.
-        got: usize,
+        /// What is wrong (sizes, stride, length).
+        problem: String,
     },
 
     /// An image with no pixels.

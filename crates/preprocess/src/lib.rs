@@ -2,7 +2,7 @@
 //!
 //! A [`Preprocessor`] is built from a model manifest's `[input]` table ([`InputLayout`]) and the
 //! rig's camera count. Each frame set's images ([`ImageSource`]: a file, encoded JPEG/PNG bytes,
-//! or decoded RGB8) are decoded, resized (stretch, letterbox centred or top-left, bilinear like
+//! or a raw camera buffer: RGB8, BGR8, NV12 or YUYV with a row stride) are decoded, resized (stretch, letterbox centred or top-left, bilinear like
 //! OpenCV's `INTER_LINEAR`), reordered (RGB/BGR) and normalised (`(pixel * scale - mean) / std`)
 //! in one pass per camera, the cameras in parallel on rayon, into one `[N, 3, H, W]` f32 batch.
 //! Each camera gets back its [`PixelTransform`], the exact map from model pixels to original
@@ -36,6 +36,7 @@
 
 mod error;
 mod layout;
+mod pixels;
 mod preprocessor;
 mod resize;
 mod source;
@@ -43,6 +44,7 @@ mod transform;
 
 pub use error::PreprocessError;
 pub use layout::{ColorOrder, InputLayout, ResizeMode, MAX_INPUT_SIDE};
+pub use pixels::{rgb_to_yuv, yuv_to_rgb, PixelFormat, RawImage};
 pub use preprocessor::{CameraResult, Preprocessor, MAX_CAPACITY};
 pub use source::ImageSource;
 pub use transform::PixelTransform;

@@ -22,14 +22,16 @@ pub type CameraResult = Result<PixelTransform, PreprocessError>;
 /// the others are unaffected. Cloning gives another worker its own batch and buffers.
 ///
 /// ```
-/// use panoptes_preprocess::{ColorOrder, ImageSource, InputLayout, Preprocessor, ResizeMode};
+/// use panoptes_preprocess::{
+///     ColorOrder, ImageSource, InputLayout, PixelFormat, Preprocessor, RawImage, ResizeMode,
+/// };
 ///
 /// let layout = InputLayout::new("images", 8, 8, ColorOrder::Bgr, ResizeMode::LetterboxTopLeft)
 ///     .with_pad_value(114);
 /// let mut preprocessor = Preprocessor::new(layout, 2)?;
 /// let pixels = [255_u8, 0, 0].repeat(4 * 2); // a red 4x2 image
 /// let results = preprocessor.preprocess(&[
-///     ImageSource::Rgb8 { width: 4, height: 2, pixels: &pixels },
+///     ImageSource::Raw(RawImage::packed(PixelFormat::Rgb8, 4, 2, &pixels)),
 ///     ImageSource::Missing,
 /// ])?;
 /// let transform = results[0].as_ref().map_err(|error| error.to_string())?;

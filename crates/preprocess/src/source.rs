@@ -8,6 +8,7 @@ use zune_core::colorspace::ColorSpace;
 use zune_core::options::DecoderOptions;
 use zune_jpeg::JpegDecoder;
 
+use crate::pixels::RawImage;
 use crate::resize::RgbImage;
 use crate::PreprocessError;
 
@@ -20,15 +21,9 @@ pub enum ImageSource<'a> {
     File(&'a Path),
     /// Encoded image bytes (JPEG, PNG, ...), e.g. from a camera driver or an archive.
     Encoded(&'a [u8]),
-    /// An already decoded image: tightly packed RGB8, `width * height * 3` bytes.
-    Rgb8 {
-        /// Width in pixels.
-        width: u32,
-        /// Height in pixels.
-        height: u32,
-        /// Row-major R, G, B bytes.
-        pixels: &'a [u8],
-    },
+    /// A decoded camera buffer (RGB8, BGR8, NV12, YUYV, with a row stride), converted to RGB
+    /// on the worker; tightly packed RGB8 is read in place.
+    Raw(RawImage<'a>),
     /// The camera has no frame in this frame set; its slot is filled with padding.
     Missing,
 }
@@ -61,26 +56,11 @@ pub(crate) fn decode<'s>(
         ImageSource::Encoded(bytes) => {
             decode_bytes(bytes, &|| "memory".to_owned(), &mut scratch.pixels)?
         }
-        ImageSource::Rgb8 {
-            width,
-            height,
-            pixels,
-        } => {
-            let expected = width as usize * height as usize * 3;
-            if pixels.len() != expected {
-                return Err(PreprocessError::PixelBufferSize {
-                    width,
-                    height,
-                    expected,
-                    got: pixels.len(),
-                });
-            }
-            RgbImage {
-                pixels,
-                width: width as usize,
-                height: height as usize,
-            }
-        }
+        ImageSource::Raw(raw) => RgbImage {
+            pixels: raw.to_rgb8(&mut scratch.pixels)?,
+            width: raw.width as usize,
+            height: raw.height as usize,
+        },
         ImageSource::Missing => return Err(PreprocessError::MissingImage { camera }),
     };
     if image.width == 0 || image.height == 0 {
@@ -97,7 +77,7 @@ fn describe(source: &ImageSource<'_>) -> String {
     match source {
         ImageSource::File(path) => path.display().to_string(),
         ImageSource::Encoded(_) => "memory".to_owned(),
-        ImageSource::Rgb8 { .. } => "an RGB8 buffer".to_owned(),
+        ImageSource::Raw(raw) => format!("a {} buffer", raw.format.name()),
         ImageSource::Missing => "a missing camera".to_owned(),
     }
 }

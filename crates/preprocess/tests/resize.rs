@@ -2,7 +2,9 @@
 #![allow(clippy::unwrap_used)]
 
 use ndarray::{s, Array2};
-use panoptes_preprocess::{ColorOrder, ImageSource, InputLayout, Preprocessor, ResizeMode};
+use panoptes_preprocess::{
+    ColorOrder, ImageSource, InputLayout, PixelFormat, Preprocessor, RawImage, ResizeMode,
+};
 
 /// A 4x2 test image: red rows [0, 40, 80, 120] and [200; 4], green = 255 - red, blue = 7.
 fn test_image() -> Vec<u8> {
@@ -14,11 +16,12 @@ fn test_image() -> Vec<u8> {
 fn run(layout: InputLayout, width: u32, height: u32, pixels: &[u8]) -> ndarray::Array3<f32> {
     let mut preprocessor = Preprocessor::new(layout, 1).unwrap();
     let results = preprocessor
-        .preprocess(&[ImageSource::Rgb8 {
+        .preprocess(&[ImageSource::Raw(RawImage::packed(
+            PixelFormat::Rgb8,
             width,
             height,
             pixels,
-        }])
+        ))])
         .unwrap();
     results[0].as_ref().unwrap();
     preprocessor.batch().slice(s![0, .., .., ..]).to_owned()

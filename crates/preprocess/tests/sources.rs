@@ -6,7 +6,8 @@ use std::io::Cursor;
 use image::{ImageFormat, RgbImage};
 use ndarray::s;
 use panoptes_preprocess::{
-    ColorOrder, ImageSource, InputLayout, PreprocessError, Preprocessor, ResizeMode,
+    ColorOrder, ImageSource, InputLayout, PixelFormat, PreprocessError, Preprocessor, RawImage,
+    ResizeMode,
 };
 
 /// A smooth colour gradient, so JPEG round trips stay close to the original.
@@ -34,11 +35,12 @@ fn layout() -> InputLayout {
 }
 
 fn rgb8(image: &RgbImage) -> ImageSource<'_> {
-    ImageSource::Rgb8 {
-        width: image.width(),
-        height: image.height(),
-        pixels: image.as_raw(),
-    }
+    ImageSource::Raw(RawImage::packed(
+        PixelFormat::Rgb8,
+        image.width(),
+        image.height(),
+        image.as_raw(),
+    ))
 }
 
 #[test]
@@ -153,30 +155,22 @@ fn wrong_buffer_sizes_and_capacity_are_errors() {
     let mut preprocessor = Preprocessor::new(layout(), 2).unwrap();
     let short = [0_u8; 11];
     let results = preprocessor
-        .preprocess(&[ImageSource::Rgb8 {
-            width: 2,
-            height: 2,
-            pixels: &short,
-        }])
+        .preprocess(&[ImageSource::Raw(RawImage::packed(
+            PixelFormat::Rgb8,
+            2,
+            2,
+            &short,
+        ))])
         .unwrap();
-    assert!(matches!(
-        results[0],
-        Err(PreprocessError::PixelBufferSize {
-            expected: 12,
-            got: 11,
-            ..
-        })
-    ));
-    let empty = ImageSource::Rgb8 {
-        width: 0,
-        height: 5,
-        pixels: &[],
-    };
+    let message = results[0].as_ref().unwrap_err().to_string();
+    assert!(message.contains("11 bytes given, 12 needed"), "{message}");
+    let empty = ImageSource::Raw(RawImage::packed(PixelFormat::Rgb8, 0, 5, &[]));
     let results = preprocessor.preprocess(&[empty]).unwrap();
-    assert!(matches!(
-        results[0],
-        Err(PreprocessError::EmptyImage { .. })
-    ));
+    let message = results[0].as_ref().unwrap_err().to_string();
+    assert!(
+        message.contains("rgb8 image of 0x5: the image is empty"),
+        "{message}"
+    );
     let too_many = preprocessor.preprocess(&[ImageSource::Missing; 3]);
     assert!(matches!(
         too_many,
