@@ -2,7 +2,8 @@
 //! the fusion flags are taken.
 #![allow(clippy::unwrap_used)]
 
-use panoptes::{Annotations, BoundingBox, Camera, CameraModel, CameraRig, DriveWriter, FrameInput};
+use panoptes::{Camera, CameraModel, CameraRig};
+use panoptes_drive::{Annotations, BoundingBox, DriveWriter, FrameInput};
 use std::path::Path;
 use std::process::Command;
 

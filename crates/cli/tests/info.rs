@@ -3,7 +3,8 @@
 
 use std::process::Command;
 
-use panoptes::{Camera, CameraModel, CameraRig, DriveWriter, FrameInput};
+use panoptes::{Camera, CameraModel, CameraRig};
+use panoptes_drive::{DriveWriter, FrameInput};
 
 fn panoptes_info(drive: &std::path::Path) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_panoptes"))

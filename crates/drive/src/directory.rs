@@ -2,6 +2,8 @@
 
 use std::path::Path;
 
+use panoptes_preprocess::ImageData;
+
 use panoptes_rig::CameraRig;
 
 use crate::drive::{Drive, DriveFormat};
@@ -165,7 +167,7 @@ fn check_frame(
         Frame {
             camera: record.camera.clone(),
             timestamp_us: record.timestamp_us,
-            path,
+            image: ImageData::File(path),
             ground_truth,
         },
     ))

@@ -1,6 +1,6 @@
 //! Synchronized frame sets: one entry per rig camera, present or missing.
 
-use std::path::PathBuf;
+use panoptes_preprocess::ImageData;
 
 use crate::ground_truth::{EgoPose, GroundTruth};
 use crate::sync::MissingReason;
@@ -12,8 +12,9 @@ pub struct Frame {
     pub camera: String,
     /// Capture time, µs.
     pub timestamp_us: u64,
-    /// Absolute path of the encoded image.
-    pub path: PathBuf,
+    /// The image: a file of a recorded drive (absolute path), or bytes handed over by a
+    /// caller.
+    pub image: ImageData,
     /// Ground truth, when the drive has it.
     pub ground_truth: Option<GroundTruth>,
 }

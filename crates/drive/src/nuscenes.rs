@@ -6,6 +6,8 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use panoptes_preprocess::ImageData;
+
 use nalgebra::{Isometry3, Quaternion, Translation3, UnitQuaternion};
 use panoptes_rig::{Camera, CameraModel, CameraRig};
 use serde::Deserialize;
@@ -188,7 +190,7 @@ pub(crate) fn read(root: &Path, version: &str) -> Result<Drive, DriveError> {
             frames.push(CameraFrame::Present(Frame {
                 camera: camera.name.clone(),
                 timestamp_us: record.timestamp,
-                path,
+                image: ImageData::File(path),
                 ground_truth: None,
             }));
         }

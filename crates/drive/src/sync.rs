@@ -1,8 +1,8 @@
 //! Synchronizing per-camera frame streams into frame sets.
 //!
-//! A set opens at the earliest frame not yet placed (its anchor) and takes, from each camera,
-//! the first frame within `window_us` after the anchor. A camera whose stream moves past the
-//! window, or ends, is marked missing in that set; live, a set that waited `max_wait_us`
+//! A set takes, from each camera, the first frame that keeps the set's span (its earliest frame,
+//! the anchor, to its latest) within `window_us`; live cameras need not deliver in time order.
+//! A camera whose stream moves past the window, or ends, is marked missing in that set; live, a set that waited `max_wait_us`
 //! (in frame time) is emitted with its absent cameras marked timed out. Nothing is dropped
 //! silently: a frame too late for its set is handed back as a [`Rejected`].
 
@@ -99,7 +99,8 @@ pub enum RejectionReason {
         /// That previous timestamp, µs.
         previous_us: u64,
     },
-    /// A set after this frame's time was already emitted.
+    /// The frame belongs to a set already emitted (it is older than that set, or within its
+    /// window and its camera was missing there).
     Late {
         /// Anchor of the last emitted set, µs.
         emitted_anchor_us: u64,
@@ -129,6 +130,8 @@ enum PendingSlot<T> {
 #[derive(Debug)]
 struct PendingSet<T> {
     anchor_us: u64,
+    /// The latest frame's time, µs.
+    latest_us: u64,
     slots: Vec<PendingSlot<T>>,
 }
 
@@ -164,6 +167,9 @@ pub struct Synchronizer<T> {
     pending: Vec<PendingSet<T>>,
     latest_us: Vec<Option<u64>>,
     emitted_anchor_us: Option<u64>,
+    /// Cameras that had no frame in the last emitted set: a frame of theirs within its window
+    /// is late for it.
+    emitted_missing: Vec<bool>,
 }
 
 impl<T> Synchronizer<T> {
@@ -175,6 +181,7 @@ impl<T> Synchronizer<T> {
             pending: Vec::new(),
             latest_us: vec![None; cameras],
             emitted_anchor_us: None,
+            emitted_missing: vec![false; cameras],
         })
     }
 
@@ -199,21 +206,25 @@ impl<T> Synchronizer<T> {
         if let Some(previous_us) = latest.filter(|previous| *previous >= timestamp_us) {
             return reject(item, RejectionReason::NotAfterPrevious { previous_us });
         }
-        if let Some(emitted_anchor_us) = self
-            .emitted_anchor_us
-            .filter(|anchor| timestamp_us < *anchor)
-        {
+        let window = self.config.window_us;
+        if let Some(emitted_anchor_us) = self.emitted_anchor_us.filter(|anchor| {
+            timestamp_us < *anchor
+                || (self.emitted_missing[camera] && timestamp_us - anchor <= window)
+        }) {
             return reject(item, RejectionReason::Late { emitted_anchor_us });
         }
         self.latest_us[camera] = Some(timestamp_us);
-        let window = self.config.window_us;
+        // A set this frame fits: the camera's slot free and the set's span, with this frame,
+        // within the window (live cameras need not deliver in time order).
         let open = self.pending.iter_mut().find(|set| {
-            set.anchor_us <= timestamp_us
-                && timestamp_us - set.anchor_us <= window
+            set.latest_us.max(timestamp_us) - set.anchor_us.min(timestamp_us) <= window
                 && matches!(set.slots[camera], PendingSlot::Waiting)
         });
         if let Some(set) = open {
             set.slots[camera] = PendingSlot::Filled(timestamp_us, item);
+            set.anchor_us = set.anchor_us.min(timestamp_us);
+            set.latest_us = set.latest_us.max(timestamp_us);
+            self.pending.sort_by_key(|set| set.anchor_us);
         } else {
             let mut slots: Vec<PendingSlot<T>> = (0..self.latest_us.len())
                 .map(|_| PendingSlot::Waiting)
@@ -226,6 +237,7 @@ impl<T> Synchronizer<T> {
                 position,
                 PendingSet {
                     anchor_us: timestamp_us,
+                    latest_us: timestamp_us,
                     slots,
                 },
             );
@@ -252,6 +264,11 @@ impl<T> Synchronizer<T> {
         }
         let set = self.pending.remove(0);
         self.emitted_anchor_us = Some(set.anchor_us);
+        self.emitted_missing = set
+            .slots
+            .iter()
+            .map(|slot| !matches!(slot, PendingSlot::Filled(..)))
+            .collect();
         Some(set.into_synced(MissingReason::TimedOut))
     }
 

@@ -42,7 +42,8 @@ fn sample_has_six_cameras_and_one_frame_set() {
         panic!("CAM_FRONT missing");
     };
     assert_eq!(frame.timestamp_us, 1_532_402_927_612_460);
-    assert!(frame.path.is_file() && frame.path.starts_with(root.canonicalize().unwrap()));
+    let path = frame.image.path().unwrap();
+    assert!(path.is_file() && path.starts_with(root.canonicalize().unwrap()));
     assert!(set.ego_pose.is_some());
 }
 

@@ -147,7 +147,7 @@ fn written_drive_reads_back_with_same_rig_timestamps_and_ground_truth() {
                     read.push((
                         frame.camera.as_str(),
                         frame.timestamp_us,
-                        std::fs::read(&frame.path).unwrap(),
+                        std::fs::read(frame.image.path().unwrap()).unwrap(),
                         truth.annotations,
                     ));
                 }

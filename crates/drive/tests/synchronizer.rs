@@ -139,3 +139,27 @@ fn live_rejects_backwards_time_and_unknown_cameras() {
     )
     .is_err());
 }
+
+#[test]
+fn live_cameras_out_of_time_order_still_form_one_set() {
+    let config = SyncConfig {
+        window_us: 50_000,
+        max_wait_us: 100_000,
+    };
+    let mut live = Synchronizer::new(3, config).unwrap();
+    // The camera captured last delivers first.
+    live.push(2, 1_042_000, "c").unwrap();
+    live.push(0, 1_000_000, "a").unwrap();
+    assert!(live.pop_ready(None).is_none(), "camera 1 may still come");
+    live.push(1, 1_017_000, "b").unwrap();
+    let set = live.pop_ready(None).unwrap();
+    assert_eq!(set.anchor_us, 1_000_000);
+    assert!(set
+        .slots
+        .iter()
+        .all(|slot| matches!(slot, Slot::Present { .. })));
+    // A frame that would stretch a set beyond the window opens its own.
+    live.push(0, 2_000_000, "a2").unwrap();
+    live.push(1, 2_060_000, "b2").unwrap();
+    assert_eq!(live.pending(), 2);
+}

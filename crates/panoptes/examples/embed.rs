@@ -1,86 +1,183 @@
-//! Embedding Panoptes in a vehicle loop: the caller pushes each synchronized frame set as it is
-//! captured, never blocks, and reads results from another thread. When the model falls behind,
-//! the oldest waiting frame set is dropped, so latency stays bounded.
+//! Embedding Panoptes in a vehicle loop: each camera's driver thread pushes its decoded frame
+//! as it is captured, never blocking; the planner reads objects around the vehicle from another
+//! thread. When the models fall behind, the oldest waiting frame set is dropped and counted, so
+//! latency stays bounded.
 //!
-//! Here the "cameras" are the frames of a recorded drive pushed at a fixed rate:
+//! Here the cameras are a recorded drive's frames, decoded once beforehand into the buffers a
+//! camera driver would hand over (RGB8, or NV12 as most drivers deliver), then pushed per camera
+//! at the camera rate with the current time as the capture time:
 //!
 //!   cargo run --release -p panoptes --example embed -- assets/sample-drive \
-//!       models/panoptes-net/panoptes-net.toml 10
+//!       models/panoptes-net/panoptes-net.toml 10 nv12 5
 //!
-//! (drive, manifest, frame sets per second).
+//! (drive, manifest, frame sets per second, rgb8 | nv12, times to play the drive). It prints
+//! one line per frame set and the statistics at the end; the C example
+//! (`crates/capi/examples/embed.c`) prints the same lines.
 
 use anyhow::Context;
-use panoptes::{Drive, FusionConfig, LivePipeline, ModelRequest, PushOutcome, ReplayOptions};
-use std::time::{Duration, Instant};
+use panoptes::{CameraRig, FusionConfig, ImageData, Perception, PixelFormat, PushOutcome};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// One camera's frames of the drive, decoded: (camera, offset from the set's time µs, image).
+type Recorded = Vec<Vec<(String, u64, ImageData)>>;
 
 #[allow(clippy::print_stdout)]
 fn main() -> anyhow::Result<()> {
+    let usage = "usage: embed DRIVE MANIFEST [RATE_HZ] [rgb8|nv12] [PLAYS]";
     let mut arguments = std::env::args().skip(1);
-    let drive = arguments
-        .next()
-        .context("usage: embed DRIVE MANIFEST [RATE_HZ]")?;
-    let manifest = arguments
-        .next()
-        .context("usage: embed DRIVE MANIFEST [RATE_HZ]")?;
+    let drive = PathBuf::from(arguments.next().context(usage)?);
+    let manifest = arguments.next().context(usage)?;
     let rate: f64 = arguments.next().map_or(Ok(10.0), |rate| rate.parse())?;
-    let drive = Drive::open(drive.as_ref())?;
-    let request = ModelRequest {
-        manifest: manifest.into(),
-        weights: None,
+    let format = match arguments.next().as_deref() {
+        None | Some("rgb8") => PixelFormat::Rgb8,
+        Some("nv12") => PixelFormat::Nv12,
+        Some(other) => anyhow::bail!("{other}: expected rgb8 or nv12; {usage}"),
     };
-    // The same loading as `panoptes replay`: manifest checked against the graph, CPU provider.
-    let options = ReplayOptions::new(vec![request], std::env::temp_dir());
-    let models = panoptes::load_models(&options, drive.rig().len())?;
-    // Objects placed around the vehicle and tracked, with the built-in fusion settings.
-    let pipeline =
-        LivePipeline::start_with_fusion(models, 1, drive.rig(), &FusionConfig::default())?;
+    let plays: usize = arguments.next().map_or(Ok(1), |plays| plays.parse())?;
+    let rig = CameraRig::load(&drive.join("rig.json"))?;
+    let recorded = decode_drive(&drive, format)?;
 
-    std::thread::scope(|scope| {
-        // The consumer: a planner would read objects here.
-        let results = pipeline.results().clone();
-        scope.spawn(move || {
-            for result in results {
-                match result {
-                    Ok(decoded) => {
-                        let objects = decoded.record.objects_ego.as_deref().unwrap_or_default();
-                        let nearest = objects.iter().find(|object| object.confirmed == Some(true));
-                        let nearest = nearest.map_or(String::new(), |object| {
-                            format!(
-                                "; nearest tracked: {} #{} at ({:.1}, {:.1}) m",
-                                object.class,
-                                object.id.unwrap_or_default(),
-                                object.position[0],
-                                object.position[1]
-                            )
-                        });
-                        println!(
-                            "frame {:>3}: {:>3} objects, {:>6.1} ms after capture{nearest}",
-                            decoded.record.frame,
-                            objects.len(),
-                            decoded.entered.elapsed().as_secs_f64() * 1e3
-                        );
-                    }
-                    Err(failed) => println!("frame {}: failed: {}", failed.0.index, failed.1),
-                }
+    let perception = Perception::builder(rig)
+        .with_model(manifest)
+        .with_fusion(Some(FusionConfig::default()))
+        .with_unix_timestamps(true)
+        .with_queue(1)
+        .on_result(|result| match result {
+            Ok(frame) => {
+                let objects = frame.record.objects_ego.as_deref().unwrap_or_default();
+                let nearest = objects
+                    .iter()
+                    .find(|object| object.confirmed == Some(true))
+                    .map_or(String::new(), |object| {
+                        format!(
+                            "; nearest tracked: {} #{} at ({:.1}, {:.1}) m",
+                            object.class,
+                            object.id.unwrap_or_default(),
+                            object.position[0],
+                            object.position[1]
+                        )
+                    });
+                let detections: usize = frame
+                    .record
+                    .cameras
+                    .values()
+                    .map(|camera| camera.detections.len())
+                    .sum();
+                println!(
+                    "frame {:>3}: {detections:>3} detections, {:>3} objects{nearest}",
+                    frame.record.frame,
+                    objects.len(),
+                );
             }
-        });
-        // The producer: the camera driver, at a fixed rate, never waiting for the model.
-        let period = Duration::from_secs_f64(1.0 / rate.max(0.1));
-        let start = Instant::now();
-        for (count, frame_set) in drive.frame_sets().iter().enumerate() {
-            std::thread::sleep(
-                (start + period * count as u32).saturating_duration_since(Instant::now()),
-            );
-            if let PushOutcome::DroppedOldest(index) = pipeline.push(frame_set.clone()) {
-                println!("frame {index:>3}: dropped (model behind)");
+            Err(failure) => println!("failed: {failure}"),
+        })
+        .build()?;
+
+    // The camera drivers, at a fixed rate, never waiting for the models.
+    let period = Duration::from_secs_f64(1.0 / rate.max(0.1));
+    let start = Instant::now();
+    for (count, frame_set) in recorded
+        .iter()
+        .cycle()
+        .take(recorded.len() * plays)
+        .enumerate()
+    {
+        let due = start + period.mul_f64(count as f64);
+        std::thread::sleep(due.saturating_duration_since(Instant::now()));
+        let now_us = SystemTime::now().duration_since(UNIX_EPOCH)?.as_micros() as u64;
+        for (camera, offset_us, image) in frame_set {
+            // The camera's own offset within the set, as recorded.
+            let outcome = perception.push_frame(camera, now_us + offset_us, image.clone())?;
+            if let PushOutcome::DroppedOldest(index) = outcome {
+                println!("frame {index:>3}: dropped (models behind)");
             }
         }
-        let dropped = pipeline.dropped();
-        let rest = pipeline.finish();
-        println!(
-            "done: {dropped} dropped; {} results collected by finish()",
-            rest.len()
-        );
-    });
+    }
+    let finished = perception.shutdown();
+    let stats = finished.stats;
+    println!(
+        "{} frame sets formed ({} partial), {} with results, {} failed, {} dropped; capture to result p50 {:.1} ms, p99 {:.1} ms; frame age p50 {:.1} ms",
+        stats.frame_sets,
+        stats.partial_sets,
+        stats.results,
+        stats.failed,
+        stats.dropped.values().sum::<u64>(),
+        stats.latency_ms.p50,
+        stats.latency_ms.p99,
+        stats.frame_age_ms.map_or(0.0, |age| age.p50),
+    );
     Ok(())
+}
+
+/// Every frame set's frames decoded into `format` buffers, in rig order.
+fn decode_drive(drive: &Path, format: PixelFormat) -> anyhow::Result<Recorded> {
+    let index: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(drive.join("index.json"))?)?;
+    let frames = index["frames"]
+        .as_array()
+        .context("index.json: no frames")?;
+    // Frames of one set share their time to within the sync window; group by 50 ms.
+    let mut sets: std::collections::BTreeMap<u64, Vec<(String, u64, ImageData)>> =
+        Default::default();
+    let first = frames
+        .iter()
+        .filter_map(|frame| frame["timestamp_us"].as_u64())
+        .min()
+        .unwrap_or_default();
+    for frame in frames {
+        let camera = frame["camera"].as_str().context("frame without camera")?;
+        let timestamp = frame["timestamp_us"]
+            .as_u64()
+            .context("frame without time")?;
+        let path = drive.join(frame["image"].as_str().context("frame without image")?);
+        let rgb = image::open(&path)
+            .with_context(|| path.display().to_string())?
+            .to_rgb8();
+        let (width, height) = rgb.dimensions();
+        let data = match format {
+            PixelFormat::Nv12 => rgb_to_nv12(&rgb),
+            _ => rgb.into_raw(),
+        };
+        let set = (timestamp - first) / 50_000;
+        sets.entry(set).or_default().push((
+            camera.to_owned(),
+            timestamp - first - set * 50_000,
+            ImageData::packed(format, width, height, data),
+        ));
+    }
+    // Each driver delivers as it captures: in time order.
+    Ok(sets
+        .into_values()
+        .map(|mut set| {
+            set.sort_by_key(|(_, offset, _)| *offset);
+            set
+        })
+        .collect())
+}
+
+/// BT.601 video-range NV12 of an RGB image: luma per pixel, chroma of each 2 × 2 block's mean.
+fn rgb_to_nv12(rgb: &image::RgbImage) -> Vec<u8> {
+    let (width, height) = (rgb.width() as usize, rgb.height() as usize);
+    let mut out = vec![0_u8; width * height * 3 / 2];
+    for (index, pixel) in rgb.pixels().enumerate() {
+        out[index] = panoptes_preprocess::rgb_to_yuv(pixel.0)[0];
+    }
+    for row in (0..height).step_by(2) {
+        for column in (0..width).step_by(2) {
+            let mut sum = [0_u32; 3];
+            for (dy, dx) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
+                let pixel = rgb.get_pixel((column + dx) as u32, (row + dy) as u32).0;
+                for (total, value) in sum.iter_mut().zip(pixel) {
+                    *total += u32::from(value);
+                }
+            }
+            let mean = sum.map(|total| ((total + 2) / 4) as u8);
+            let [_, u, v] = panoptes_preprocess::rgb_to_yuv(mean);
+            let chroma = width * height + (row / 2) * width + column;
+            out[chroma] = u;
+            out[chroma + 1] = v;
+        }
+    }
+    out
 }

@@ -1,48 +1,75 @@
-//! Panoptes: surround-view camera perception engine (public facade).
+//! Panoptes: surround-view camera perception for a vehicle stack.
+//!
+//! A rig of cameras is batched through one multi-task ONNX model (ONNX Runtime: CPU, CUDA or
+//! TensorRT); detections, segmentation and depth are decoded per camera, then the objects are
+//! placed around the vehicle, merged across cameras and tracked. This crate is what an
+//! embedder needs, and nothing else:
+//!
+//! - [`Perception`], built by [`Perception::builder`] from a [`CameraRig`] and model manifests:
+//!   push each camera's frame as it is captured ([`Perception::push_frame`], never waits for the
+//!   models; frames of one moment are grouped by [`SyncConfig`]) or whole frame sets
+//!   ([`Perception::push_set`]);
+//! - images from memory ([`ImageData`]: encoded JPEG/PNG, or raw [`PixelFormat`] buffers such
+//!   as NV12 from a camera driver, with a row stride, shared as [`Bytes`] without a copy), or
+//!   files;
+//! - results in push order on [`Perception::results`] (or a callback): each frame set's
+//!   [`FramePerception`] record (per camera [`Detection`]s in original pixels; `objects_ego`,
+//!   the [`EgoObject`]s around the vehicle with track ids and velocities) with the masks, depth
+//!   maps and the [`BevGrid`] in memory;
+//! - [`Perception::stats`]: frames pushed, sets formed and partial, drops, late and out-of-order
+//!   frames, latency from capture to result;
+//! - [`Perception::shutdown`].
+//!
+//! ```no_run
+//! use panoptes::{CameraRig, ImageData, Perception, PixelFormat, PushOutcome};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let rig = CameraRig::load("assets/sample-drive/rig.json".as_ref())?;
+//! let perception = Perception::builder(rig)
+//!     .with_model("models/panoptes-net/panoptes-net.toml")
+//!     .with_queue(1)
+//!     .build()?;
+//! let results = perception.results().cloned().expect("no callback: results by channel");
+//! // Camera driver threads: each frame as it comes (here an NV12 buffer of 640 × 360).
+//! let nv12 = vec![128_u8; 640 * 360 * 3 / 2];
+//! match perception.push_frame(
+//!     "CAM_FRONT",
+//!     1_700_000_000_000_000,
+//!     ImageData::packed(PixelFormat::Nv12, 640, 360, nv12),
+//! )? {
+//!     PushOutcome::DroppedOldest(frame) => eprintln!("models behind: set {frame} dropped"),
+//!     _ => {}
+//! }
+//! // The planner's thread.
+//! for result in results.try_iter() {
+//!     let frame = result?;
+//!     for object in frame.record.objects_ego.iter().flatten() {
+//!         println!("{} #{:?} at {:?} m", object.class, object.id, object.position);
+//!     }
+//! }
+//! println!("{:?}", perception.stats());
+//! let finished = perception.shutdown();
+//! println!("latency p99 {:.1} ms", finished.stats.latency_ms.p99);
+//! # Ok(())
+//! # }
+//! ```
 
 pub use panoptes_drive::{
-    synchronize, Annotations, BoundingBox, CameraFrame, Cuboid, Drive, DriveError, DriveFormat,
-    DriveWriter, EgoPose, Frame, FrameInput, FrameSet, GroundTruth, Keypoint, MissingReason,
-    PersonKeypoints, Rejected, RejectionReason, Slot, SyncConfig, SyncedSet, Synchronizer,
-    Visibility, COCO_KEYPOINTS,
-};
-pub use panoptes_eval::{
-    average_precision, box_iou, check_ground_truth, evaluate, load_evaluation_models, ClassCounts,
-    ClassMapping, ConfusionMatrix, DepthMetrics, DetectionMetrics, EgoMetrics, EgoTally, EvalError,
-    EvalOptions, EvalProblem, EvalProgress, Evaluation, IgnoreRule, PoseMetrics,
-    SegmentationMetrics, DEFAULT_PCK_ALPHA,
+    CameraFrame, DriveError, Frame, FrameSet, MissingReason, RejectionReason, SyncConfig,
 };
 pub use panoptes_fusion::{
     BevCategory, BevConfig, BevGrid, EgoObject, FusionConfig, FusionError, LiftMethod, LiftPolicy,
     LiftingConfig, MergeConfig, ObjectClass, TrackingConfig,
 };
-pub use panoptes_heads::{
-    ClassMap, Decoder, DepthMap, Detection, HeadConfig, HeadsError, ModelToImage,
-    COCO_KEYPOINT_NAMES, COCO_SKELETON,
-};
+pub use panoptes_heads::{ClassMap, DepthMap, Detection};
 pub use panoptes_pipeline::stages::{Decoded, PendingImage};
 pub use panoptes_pipeline::{
-    benchmark_stages, benchmark_workers, cores, default_workers, engine_sets, input_layout,
-    load_models, model_reports, replay_concurrent, replay_sequential, CameraPerception, CpuCost,
-    FramePerception, FrameProblem, FrameSource, Latency, LivePipeline, LoadedModel, MemoryReport,
-    ModelReport, ModelRequest, OutputDirectory, Pacing, PipelineError, Progress, PushOutcome,
-    ReplayOptions, Report, StageBenchmark, StageResult, StageTimes, WorkerBenchmark, DROP_BEHIND,
-    PERCEPTION_FILE, REPORT_FILE,
+    CameraPerception, FramePerception, Latency, Perception, PerceptionBuilder, PerceptionFailure,
+    PerceptionResult, PipelineError, PushOutcome, Shutdown, StageTimes, Stats,
 };
-pub use panoptes_preprocess::{
-    ColorOrder, ImageSource, InputLayout, PixelTransform, PreprocessError, Preprocessor, ResizeMode,
-};
-pub use panoptes_rig::{
-    Camera, CameraModel, CameraRecord, CameraRig, IntrinsicsRecord, PoseRecord, RigError, RigRecord,
-};
+pub use panoptes_preprocess::{Bytes, ImageData, PixelFormat};
+pub use panoptes_rig::{Camera, CameraModel, CameraRig, RigError};
 pub use panoptes_runtime::{
-    available_providers, describe_model, load_library, validate, BatchLimit, CpuOptions,
-    CudaOptions, Dimension, Engine, EngineBuilder, ExecutionTarget, HeadKind, HeadOutputs,
-    HeadSpec, InputSpec, LibraryFlavor, LibrarySource, Manifest, ModelDescription,
-    OnnxRuntimeLibrary, Optimization, RuntimeError, TensorDescription, TensorRtOptions,
-    ONNX_RUNTIME_VERSION,
-};
-pub use panoptes_sim::{
-    parse_size, write_drive, DetectionClass, RenderedCamera, RenderedFrameSet, RigPreset,
-    SemanticClass, SimConfig, SimError, Simulator,
+    available_providers, CpuOptions, CudaOptions, ExecutionTarget, Optimization, RuntimeError,
+    TensorRtOptions, ONNX_RUNTIME_VERSION,
 };

@@ -5,9 +5,10 @@
 
 mod common;
 
-use panoptes::{
-    BatchLimit, DetectionClass, Drive, Engine, Manifest, ModelRequest, ReplayOptions, SemanticClass,
-};
+use panoptes_drive::Drive;
+use panoptes_pipeline::{ModelRequest, ReplayOptions};
+use panoptes_runtime::{BatchLimit, Engine, Manifest};
+use panoptes_sim::{DetectionClass, SemanticClass};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -141,8 +142,9 @@ fn replay_of_the_sample_drive_finds_the_ground_truth_vehicles() {
         limit: Some(4),
         ..ReplayOptions::new(models, folder.path())
     };
-    let models = panoptes::load_models(&options, drive.rig().len()).unwrap();
-    let report = panoptes::replay_sequential(&drive, models, &options, &mut |_| {}).unwrap();
+    let models = panoptes_pipeline::load_models(&options, drive.rig().len()).unwrap();
+    let report =
+        panoptes_pipeline::replay_sequential(&drive, models, &options, &mut |_| {}).unwrap();
     assert_eq!(report.errors, 0);
 
     let text = std::fs::read_to_string(folder.path().join("perception.jsonl")).unwrap();

@@ -4,7 +4,8 @@
 
 mod common;
 
-use panoptes::{Drive, ModelRequest, ReplayOptions};
+use panoptes_drive::Drive;
+use panoptes_pipeline::{ModelRequest, ReplayOptions};
 use panoptes_rig::Point3;
 
 /// A detection matches the annotated vehicle whose gravity centre projects inside its box and
@@ -24,8 +25,8 @@ fn front_vehicles_are_placed_within_fifteen_percent_of_their_annotated_distance(
         }],
         out.path(),
     );
-    let models = panoptes::load_models(&options, drive.rig().len()).unwrap();
-    panoptes::replay_sequential(&drive, models, &options, &mut |_| {}).unwrap();
+    let models = panoptes_pipeline::load_models(&options, drive.rig().len()).unwrap();
+    panoptes_pipeline::replay_sequential(&drive, models, &options, &mut |_| {}).unwrap();
     let line = std::fs::read_to_string(out.path().join("perception.jsonl")).unwrap();
     let record: serde_json::Value = serde_json::from_str(line.lines().next().unwrap()).unwrap();
     let annotations: serde_json::Value =

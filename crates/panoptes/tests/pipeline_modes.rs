@@ -4,7 +4,8 @@
 
 mod common;
 
-use panoptes::{Drive, DriveWriter, FrameInput, ModelRequest, Pacing, ReplayOptions};
+use panoptes_drive::{Drive, DriveWriter, FrameInput};
+use panoptes_pipeline::{ModelRequest, Pacing, ReplayOptions};
 use std::path::{Path, PathBuf};
 
 const FRAME_SETS: u64 = 6;
@@ -18,7 +19,7 @@ fn write_drive(root: &Path) -> Option<PathBuf> {
     let mut writer = DriveWriter::create(root, nuscenes.rig()).unwrap();
     for set in 0..FRAME_SETS {
         for frame in frames.present() {
-            let mut bytes = std::fs::read(&frame.path).unwrap();
+            let mut bytes = std::fs::read(frame.image.path().unwrap()).unwrap();
             if set == BROKEN_FRAME && frame.camera == "CAM_BACK" {
                 bytes.truncate(bytes.len() / 3);
                 bytes.extend_from_slice(b"not a jpeg any more");
@@ -71,11 +72,11 @@ fn concurrent_replay_equals_sequential_keeps_order_and_survives_a_corrupt_jpeg()
     for (name, concurrent) in [("sequential", false), ("concurrent", true)] {
         let out = folder.path().join(name);
         let options = options(&out, Pacing::Offline).unwrap();
-        let models = panoptes::load_models(&options, drive.rig().len()).unwrap();
+        let models = panoptes_pipeline::load_models(&options, drive.rig().len()).unwrap();
         let replay = if concurrent {
-            panoptes::replay_concurrent
+            panoptes_pipeline::replay_concurrent
         } else {
-            panoptes::replay_sequential
+            panoptes_pipeline::replay_sequential
         };
         let report = replay(&drive, models, &options, &mut |_| {}).unwrap();
         assert_eq!(
@@ -124,8 +125,9 @@ fn real_time_replay_faster_than_the_model_drops_and_counts() {
     let out = folder.path().join("realtime");
     // 10 000× recorded speed: a frame set every 50 µs, far faster than six YOLOX runs.
     let options = options(&out, Pacing::RealTime { speed: 10_000.0 }).unwrap();
-    let models = panoptes::load_models(&options, drive.rig().len()).unwrap();
-    let report = panoptes::replay_concurrent(&drive, models, &options, &mut |_| {}).unwrap();
+    let models = panoptes_pipeline::load_models(&options, drive.rig().len()).unwrap();
+    let report =
+        panoptes_pipeline::replay_concurrent(&drive, models, &options, &mut |_| {}).unwrap();
     let dropped: usize = report.drops.values().sum();
     assert!(dropped > 0, "no drop: {report:?}");
     assert_eq!(
@@ -155,24 +157,35 @@ fn a_live_pipeline_fed_by_the_caller_never_loses_a_frame_set_silently() {
         return;
     };
     let drive = Drive::open(&drive_root).unwrap();
-    let options = options(folder.path(), Pacing::Offline).unwrap();
-    let models = panoptes::load_models(&options, drive.rig().len()).unwrap();
-    let pipeline = panoptes::LivePipeline::start(models, 1);
+    let Some(weights) = common::yolox_weights() else {
+        return;
+    };
+    let perception = panoptes::Perception::builder(drive.rig().clone())
+        .with_model_weights(common::zoo("yolox-nano.toml"), weights)
+        .with_queue(1)
+        .build()
+        .unwrap();
     let mut dropped = Vec::new();
     for frame_set in drive.frame_sets() {
-        match pipeline.push(frame_set.clone()) {
+        match perception.push_set(frame_set.clone()).unwrap() {
             panoptes::PushOutcome::DroppedOldest(index) => dropped.push(index),
             panoptes::PushOutcome::Queued => {}
-            panoptes::PushOutcome::Closed => panic!("closed while running"),
+            other => panic!("a whole set is queued or drops the oldest, not {other:?}"),
         }
     }
-    assert_eq!(pipeline.dropped(), dropped.len());
-    let results = pipeline.finish();
+    let stats = perception.stats();
+    assert_eq!(
+        stats.dropped.values().sum::<u64>(),
+        dropped.len() as u64,
+        "{stats:?}"
+    );
+    let results = perception.shutdown().unread;
     let mut frames: Vec<usize> = results
         .iter()
         .map(|result| match result {
             Ok(decoded) => decoded.record.frame,
-            Err(failed) => failed.0.index,
+            Err(panoptes::PerceptionFailure::FrameSet { frame, .. }) => *frame,
+            Err(failure) => panic!("{failure}"),
         })
         .collect();
     assert!(

@@ -5,7 +5,7 @@
 mod common;
 
 use ndarray::{s, Axis};
-use panoptes::{BatchLimit, Engine, Manifest};
+use panoptes_runtime::{BatchLimit, Engine, Manifest};
 
 /// YOLOX-nano's grid: strides 8, 16, 32 over 416 pixels, row-major.
 fn cell_of(row: usize) -> (f32, f32, f32) {

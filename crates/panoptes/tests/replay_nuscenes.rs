@@ -5,7 +5,9 @@
 mod common;
 
 use ndarray::Axis;
-use panoptes::{Drive, Engine, Manifest, ModelRequest, ReplayOptions};
+use panoptes_drive::Drive;
+use panoptes_pipeline::{ModelRequest, ReplayOptions};
+use panoptes_runtime::{Engine, Manifest};
 
 fn replay_options(out: &std::path::Path) -> Option<ReplayOptions> {
     let models = vec![
@@ -32,8 +34,9 @@ fn replay_finds_the_known_objects_and_writes_exact_masks() {
         return;
     };
     let drive = Drive::open(&dataroot).unwrap();
-    let models = panoptes::load_models(&options, drive.rig().len()).unwrap();
-    let report = panoptes::replay_sequential(&drive, models, &options, &mut |_| {}).unwrap();
+    let models = panoptes_pipeline::load_models(&options, drive.rig().len()).unwrap();
+    let report =
+        panoptes_pipeline::replay_sequential(&drive, models, &options, &mut |_| {}).unwrap();
     assert_eq!(report.frame_sets, 1);
     assert_eq!(report.errors, 0);
     assert_eq!(report.provider, "cpu");

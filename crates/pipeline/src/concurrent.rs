@@ -14,6 +14,7 @@ use crossbeam_channel::{bounded, Receiver, Sender, TrySendError};
 use ndarray::Array4;
 use panoptes_drive::{Drive, FrameSet};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// How the source releases frame sets.
@@ -60,13 +61,18 @@ pub fn replay_concurrent(
     let stop = &options.stop;
     let pacing = options.pacing;
     let drain = source_rx.clone();
-    let (decoded_rx, threads) = spawn_stages(
+    let Stages {
+        results: decoded_rx,
+        threads,
+        health,
+    } = spawn_stages(
         source_rx,
         preprocessors,
         engine_sets,
         decoders,
         names,
         fusion,
+        StageDepth { handoff: 1 },
     );
     let outcome = std::thread::scope(|scope| -> Result<bool> {
         scope.spawn(move || feed(source, pacing, stop, &source_tx, &drain, &drop_tx));
@@ -86,10 +92,13 @@ pub fn replay_concurrent(
     });
     drop(decoded_rx);
     for thread in threads {
-        // A stage thread only ends by its channels closing; a panic there is a bug.
+        // Panics are caught inside the threads and recorded in `health`.
         let _ = thread.join();
     }
     let written_all = outcome?;
+    if let Some((stage, message)) = health.failure() {
+        return Err(crate::error::PipelineError::StageFailed { stage, message });
+    }
     for _ in drop_rx.try_iter() {
         *ledger.drops.entry(DROP_BEHIND.to_string()).or_default() += 1;
     }
@@ -106,9 +115,55 @@ pub fn replay_concurrent(
 /// A frame set's results, or the frame set and why its models failed.
 pub type StageResult = std::result::Result<Decoded, Failed>;
 
+/// Which stage thread died, and of what: the first panic recorded by any stage.
+#[derive(Debug, Clone, Default)]
+pub struct StageHealth(Arc<Mutex<Option<(String, String)>>>);
+
+impl StageHealth {
+    /// The stage that panicked and its panic message, when one did.
+    pub fn failure(&self) -> Option<(String, String)> {
+        self.0.lock().map_or(None, |failure| failure.clone())
+    }
+
+    fn record(&self, stage: &str, message: String) {
+        if let Ok(mut failure) = self.0.lock() {
+            failure.get_or_insert((stage.to_owned(), message));
+        }
+    }
+
+    /// Runs a stage's loop, recording a panic instead of losing it.
+    pub(crate) fn guard(&self, stage: &str, body: impl FnOnce()) {
+        if let Err(payload) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)) {
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|text| (*text).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic without a message".to_owned());
+            self.record(stage, message);
+        }
+    }
+}
+
+/// Frame sets that may wait between pre-processing and inference.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct StageDepth {
+    /// 1 keeps the model fed without a gap (throughput); 0 hands each set over as the model
+    /// takes it, so that a set waits for the model only at the queue where the oldest is
+    /// dropped (latency, in real time).
+    pub handoff: usize,
+}
+
+/// The running stages: results in input order, the threads, and whether one has died.
+pub(crate) struct Stages {
+    pub results: Receiver<StageResult>,
+    pub threads: Vec<std::thread::JoinHandle<()>>,
+    pub health: StageHealth,
+}
+
 /// Starts the pre-processing, inference and decoding threads, fed by `input`; results come out
 /// of the returned channel in input order. The threads end when `input` closes (after finishing
-/// what is in flight) or when the result receiver is dropped.
+/// what is in flight) or when the result receiver is dropped; a stage that panics is recorded
+/// in [`StageHealth`] and its neighbours end as their channels close.
 pub(crate) fn spawn_stages(
     input: Receiver<(FrameSet, Instant)>,
     mut preprocessors: Vec<panoptes_preprocess::Preprocessor>,
@@ -116,32 +171,37 @@ pub(crate) fn spawn_stages(
     mut decoders: Vec<panoptes_heads::Decoder>,
     names: Vec<String>,
     mut fusion: Option<panoptes_fusion::Fusion>,
-) -> (Receiver<StageResult>, Vec<std::thread::JoinHandle<()>>) {
+    depth: StageDepth,
+) -> Stages {
+    let health = StageHealth::default();
     let mut threads = Vec::new();
     let mut to_workers = Vec::new();
     let mut from_workers = Vec::new();
     // Input batches go back from the workers to the pre-processing thread, to be filled again
     // instead of a new batch being allocated and copied for every frame set.
     let (spare_tx, spare_rx) = bounded::<Vec<Array4<f32>>>(engine_sets.len() + 1);
-    for mut engines in engine_sets {
-        let (prepared_tx, prepared_rx) = bounded::<stages::Prepared>(1);
+    for (worker, mut engines) in engine_sets.into_iter().enumerate() {
+        let (prepared_tx, prepared_rx) = bounded::<stages::Prepared>(depth.handoff);
         let (inferred_tx, inferred_rx) =
             bounded::<std::result::Result<stages::Inferred, Failed>>(1);
         let spare_tx = spare_tx.clone();
+        let guard = health.clone();
         threads.push(std::thread::spawn(move || {
-            for prepared in prepared_rx {
-                let frame_set = prepared.frame_set.clone();
-                let inferred = stages::infer(prepared, &mut engines)
-                    .map(|mut inferred| {
-                        // A full channel means enough spares wait already.
-                        let _ = spare_tx.try_send(std::mem::take(&mut inferred.spent));
-                        inferred
-                    })
-                    .map_err(|error| Box::new((frame_set, error.to_string())));
-                if inferred_tx.send(inferred).is_err() {
-                    break;
+            guard.guard(&format!("inference worker {worker}"), || {
+                for prepared in prepared_rx {
+                    let frame_set = prepared.frame_set.clone();
+                    let inferred = stages::infer(prepared, &mut engines)
+                        .map(|mut inferred| {
+                            // A full channel means enough spares wait already.
+                            let _ = spare_tx.try_send(std::mem::take(&mut inferred.spent));
+                            inferred
+                        })
+                        .map_err(|error| Box::new((frame_set, error.to_string())));
+                    if inferred_tx.send(inferred).is_err() {
+                        break;
+                    }
                 }
-            }
+            });
         }));
         to_workers.push(prepared_tx);
         from_workers.push(inferred_rx);
@@ -149,35 +209,45 @@ pub(crate) fn spawn_stages(
     let workers = to_workers.len();
     let (decoded_tx, decoded_rx) = bounded::<StageResult>(2);
     // Frame sets are dealt to the workers in turn and collected in the same turn: in order.
+    let guard = health.clone();
     threads.push(std::thread::spawn(move || {
-        for ((frame_set, entered), worker) in input.into_iter().zip((0..workers).cycle()) {
-            let spares = spare_rx.try_recv().unwrap_or_default();
-            let prepared = stages::prepare(frame_set, &mut preprocessors, spares, entered);
-            if to_workers[worker].send(prepared).is_err() {
-                break;
+        guard.guard("pre-processing", || {
+            for ((frame_set, entered), worker) in input.into_iter().zip((0..workers).cycle()) {
+                let spares = spare_rx.try_recv().unwrap_or_default();
+                let prepared = stages::prepare(frame_set, &mut preprocessors, spares, entered);
+                if to_workers[worker].send(prepared).is_err() {
+                    break;
+                }
             }
-        }
+        });
     }));
+    let guard = health.clone();
     threads.push(std::thread::spawn(move || {
-        for worker in (0..workers).cycle() {
-            let Ok(inferred) = from_workers[worker].recv() else {
-                break;
-            };
-            let decoded = inferred.and_then(|inferred| {
-                let frame_set = inferred.frame_set.clone();
-                stages::decode(inferred, &mut decoders, &names)
-                    .map(|mut decoded| {
-                        stages::fuse_if(&mut decoded, fusion.as_mut());
-                        decoded
-                    })
-                    .map_err(|error| Box::new((frame_set, error.to_string())))
-            });
-            if decoded_tx.send(decoded).is_err() {
-                break;
+        guard.guard("decoding", || {
+            for worker in (0..workers).cycle() {
+                let Ok(inferred) = from_workers[worker].recv() else {
+                    break;
+                };
+                let decoded = inferred.and_then(|inferred| {
+                    let frame_set = inferred.frame_set.clone();
+                    stages::decode(inferred, &mut decoders, &names)
+                        .map(|mut decoded| {
+                            stages::fuse_if(&mut decoded, fusion.as_mut());
+                            decoded
+                        })
+                        .map_err(|error| Box::new((frame_set, error.to_string())))
+                });
+                if decoded_tx.send(decoded).is_err() {
+                    break;
+                }
             }
-        }
+        });
     }));
-    (decoded_rx, threads)
+    Stages {
+        results: decoded_rx,
+        threads,
+        health,
+    }
 }
 
 /// Writes results as they come, in order. Returns whether the source ran to its end.

@@ -38,6 +38,14 @@ pub enum PipelineError {
     /// Writing an output failed.
     #[error("cannot write {path}: {message}")]
     Sink { path: PathBuf, message: String },
+    /// A stage thread panicked; the pipeline stopped.
+    #[error("the {stage} stage failed: {message}; the pipeline has stopped")]
+    StageFailed {
+        /// The stage (pre-processing, inference worker N, decoding).
+        stage: String,
+        /// Its panic message.
+        message: String,
+    },
     /// The pipeline was configured inconsistently.
     #[error("{0}")]
     Configuration(String),

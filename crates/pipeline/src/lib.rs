@@ -8,8 +8,8 @@
 mod bench;
 mod concurrent;
 mod cpu;
+mod embed;
 mod error;
-mod live;
 mod memory;
 mod model;
 mod overlay;
@@ -22,10 +22,13 @@ pub mod stages;
 mod workers;
 
 pub use bench::{benchmark_stages, benchmark_workers, StageBenchmark, WorkerBenchmark};
-pub use concurrent::{replay_concurrent, Failed, Pacing, StageResult, DROP_BEHIND};
+pub use concurrent::{replay_concurrent, Failed, Pacing, StageHealth, StageResult, DROP_BEHIND};
 pub use cpu::{process_cpu_seconds, CpuClock, CpuCost};
+pub use embed::{
+    Perception, PerceptionBuilder, PerceptionFailure, PerceptionResult, PushOutcome, Shutdown,
+    Stats,
+};
 pub use error::{PipelineError, Result};
-pub use live::{LivePipeline, PushOutcome};
 pub use memory::MemoryReport;
 pub use model::{decoder, input_layout, model_to_image, LoadedModel, ModelRequest};
 pub use overlay::{

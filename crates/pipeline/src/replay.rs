@@ -259,7 +259,8 @@ fn draw_overlay(rig: &panoptes_rig::CameraRig, decoded: &Decoded) -> image::RgbI
         .frame_set
         .present()
         .filter_map(|frame| {
-            let image = image::open(&frame.path).ok()?.to_rgb8();
+            let (width, height, pixels) = frame.image.source().to_rgb8().ok()?;
+            let image = image::RgbImage::from_raw(width, height, pixels)?;
             Some((frame.camera.clone(), image))
         })
         .collect();

@@ -112,7 +112,7 @@ pub fn prepare(
         .frames
         .iter()
         .map(|frame| match frame {
-            CameraFrame::Present(frame) => ImageSource::File(&frame.path),
+            CameraFrame::Present(frame) => frame.image.source(),
             CameraFrame::Missing { .. } => ImageSource::Missing,
         })
         .collect();

@@ -444,7 +444,7 @@ fn real_nuscenes_frame_is_laid_out_as_on_the_vehicle() {
         .map(|frame| {
             (
                 frame.camera.clone(),
-                image::open(&frame.path).unwrap().to_rgb8(),
+                image::open(frame.image.path().unwrap()).unwrap().to_rgb8(),
             )
         })
         .collect();

@@ -35,6 +35,7 @@
 //! (resize and normalisation 4 ms of it), so about 15 ms on two free cores; decoding is the floor.
 
 mod error;
+mod image_data;
 mod layout;
 mod pixels;
 mod preprocessor;
@@ -42,7 +43,9 @@ mod resize;
 mod source;
 mod transform;
 
+pub use bytes::Bytes;
 pub use error::PreprocessError;
+pub use image_data::ImageData;
 pub use layout::{ColorOrder, InputLayout, ResizeMode, MAX_INPUT_SIDE};
 pub use pixels::{rgb_to_yuv, yuv_to_rgb, PixelFormat, RawImage};
 pub use preprocessor::{CameraResult, Preprocessor, MAX_CAPACITY};

@@ -35,6 +35,17 @@ pub(crate) struct DecodeScratch {
     pixels: Vec<u8>,
 }
 
+impl ImageSource<'_> {
+    /// The image as tightly packed RGB8 rows, with its width and height (for drawing on it;
+    /// the pre-processor decodes into reused buffers instead).
+    pub fn to_rgb8(&self) -> Result<(u32, u32, Vec<u8>), PreprocessError> {
+        let mut scratch = DecodeScratch::default();
+        let image = decode(self, 0, &mut scratch)?;
+        let (width, height) = (image.width as u32, image.height as u32);
+        Ok((width, height, image.pixels.to_vec()))
+    }
+}
+
 /// Decodes `source` (camera number `camera`), borrowing the pixels from it or from `scratch`.
 pub(crate) fn decode<'s>(
     source: &ImageSource<'s>,

@@ -57,7 +57,7 @@ fn check_boxes(drive: &Drive) -> usize {
                 extent.len(),
                 truth.annotations.boxes.len(),
                 "{}: one box per instance seen",
-                frame.path.display()
+                frame.image.path().unwrap().display()
             );
             for bounding in &truth.annotations.boxes {
                 let [x0, y0, x1, y1, _] = extent[&(bounding.instance_id as u16)];

@@ -2,7 +2,8 @@
 //! throughput against inference alone.
 
 use anyhow::Context;
-use panoptes::{Drive, Pacing, ReplayOptions, StageBenchmark, WorkerBenchmark};
+use panoptes_drive::Drive;
+use panoptes_pipeline::{Pacing, ReplayOptions, StageBenchmark, WorkerBenchmark};
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
@@ -82,29 +83,29 @@ pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()>
     let mut parallel: Vec<WorkerBenchmark> = Vec::new();
     for request in &requests {
         options.models = vec![request.clone()];
-        let model = panoptes::load_models(&options, cameras)?.remove(0);
+        let model = panoptes_pipeline::load_models(&options, cameras)?.remove(0);
         eprintln!(
             "panoptes bench: {} stages × {} on {}",
             model.manifest.name,
             args.iterations,
             model.engine.target()
         );
-        stages.push(panoptes::benchmark_stages(
+        stages.push(panoptes_pipeline::benchmark_stages(
             model,
             &frame_set,
             options.fusion.as_ref().map(|fusion| (drive.rig(), fusion)),
             args.warmup,
             args.iterations,
         )?);
-        let model = panoptes::load_models(&options, cameras)?.remove(0);
-        let workers = args
-            .workers
-            .unwrap_or_else(|| panoptes::default_workers(std::slice::from_ref(&model.engine)));
+        let model = panoptes_pipeline::load_models(&options, cameras)?.remove(0);
+        let workers = args.workers.unwrap_or_else(|| {
+            panoptes_pipeline::default_workers(std::slice::from_ref(&model.engine))
+        });
         eprintln!(
             "panoptes bench: {} inference alone, {workers} workers side by side",
             model.manifest.name
         );
-        parallel.push(panoptes::benchmark_workers(
+        parallel.push(panoptes_pipeline::benchmark_workers(
             model,
             &frame_set,
             workers,
@@ -119,11 +120,11 @@ pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()>
             "panoptes bench: replay of {} frame sets, {mode}",
             args.frame_sets
         );
-        let models = panoptes::load_models(&options, cameras)?;
+        let models = panoptes_pipeline::load_models(&options, cameras)?;
         let replay = if concurrent {
-            panoptes::replay_concurrent
+            panoptes_pipeline::replay_concurrent
         } else {
-            panoptes::replay_sequential
+            panoptes_pipeline::replay_sequential
         };
         let report = replay(&drive, models, &options, &mut |_| {})?;
         replays.push((
@@ -190,16 +191,17 @@ pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()>
     // The model's own throughput: the better of the two ways to run it with nothing else to do.
     let best = inference_alone.max(workers_alone);
     // CPU cost of all models back to back: their CPU times per frame set add up.
-    let total_cpu = |costs: Vec<Option<panoptes::CpuCost>>| -> Option<panoptes::CpuCost> {
-        costs
-            .into_iter()
-            .try_fold(panoptes::CpuCost::default(), |sum, cost| {
-                cost.map(|cost| panoptes::CpuCost {
-                    cpu_ms_per_frame_set: sum.cpu_ms_per_frame_set + cost.cpu_ms_per_frame_set,
-                    cores_busy: sum.cores_busy.max(cost.cores_busy),
+    let total_cpu =
+        |costs: Vec<Option<panoptes_pipeline::CpuCost>>| -> Option<panoptes_pipeline::CpuCost> {
+            costs
+                .into_iter()
+                .try_fold(panoptes_pipeline::CpuCost::default(), |sum, cost| {
+                    cost.map(|cost| panoptes_pipeline::CpuCost {
+                        cpu_ms_per_frame_set: sum.cpu_ms_per_frame_set + cost.cpu_ms_per_frame_set,
+                        cores_busy: sum.cores_busy.max(cost.cores_busy),
+                    })
                 })
-            })
-    };
+        };
     let single_cpu = total_cpu(stages.iter().map(|stage| stage.inference_cpu).collect());
     let workers_cpu = total_cpu(parallel.iter().map(|bench| bench.cpu).collect());
     println!(
@@ -232,10 +234,10 @@ pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()>
     if let (Some((_, throughput, _, Some(replay))), Some(inference)) =
         (replays.first(), inference_cpu)
     {
-        if throughput / best < 0.9 && replay.cores_busy > 0.9 * panoptes::cores() as f64 {
+        if throughput / best < 0.9 && replay.cores_busy > 0.9 * panoptes_pipeline::cores() as f64 {
             println!(
                 "the concurrent replay kept the {} cores busy: it is short of cores, not of overlap. Besides the model's {:.0} CPU-ms, each frame set costs {:.0} CPU-ms of reading, pre-processing, decoding and writing.",
-                panoptes::cores(),
+                panoptes_pipeline::cores(),
                 inference.cpu_ms_per_frame_set,
                 (replay.cpu_ms_per_frame_set - inference.cpu_ms_per_frame_set).max(0.0)
             );
@@ -261,13 +263,13 @@ pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()>
 }
 
 /// ", N CPU-ms per frame set, B of C cores busy", or nothing where CPU time is unknown.
-fn cpu_text(cost: Option<panoptes::CpuCost>) -> String {
+fn cpu_text(cost: Option<panoptes_pipeline::CpuCost>) -> String {
     cost.map_or_else(String::new, |cost| {
         format!(
             ", {:.0} CPU-ms per frame set, {:.1} of {} cores busy",
             cost.cpu_ms_per_frame_set,
             cost.cores_busy,
-            panoptes::cores()
+            panoptes_pipeline::cores()
         )
     })
 }

@@ -14,7 +14,7 @@ pub struct Args {
 
 #[allow(clippy::print_stdout)]
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let library = panoptes::load_library().context("ONNX Runtime is not usable")?;
+    let library = panoptes_runtime::load_library().context("ONNX Runtime is not usable")?;
     let providers = panoptes::available_providers()?;
     let built_with: Vec<&str> = [
         cfg!(feature = "cuda").then_some("cuda"),
@@ -23,7 +23,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     .into_iter()
     .flatten()
     .collect();
-    let cores = panoptes::cores();
+    let cores = panoptes_pipeline::cores();
     let features = cpu_features();
     if args.json {
         let report = serde_json::json!({

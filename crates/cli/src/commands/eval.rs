@@ -2,7 +2,8 @@
 
 use crate::progress::ProgressDisplay;
 use anyhow::Context;
-use panoptes::{Drive, EvalOptions, EvalProgress, Evaluation, IgnoreRule};
+use panoptes_drive::Drive;
+use panoptes_eval::{EvalOptions, EvalProgress, Evaluation, IgnoreRule};
 use std::path::PathBuf;
 
 /// Score models against a drive's ground truth: detection mAP@0.5, segmentation mIoU, depth
@@ -47,7 +48,7 @@ pub struct Args {
     #[arg(long)]
     limit: Option<usize>,
     /// PCK threshold as a fraction of the ground-truth box diagonal.
-    #[arg(long, default_value_t = panoptes::DEFAULT_PCK_ALPHA)]
+    #[arg(long, default_value_t = panoptes_eval::DEFAULT_PCK_ALPHA)]
     pck_alpha: f64,
     /// Ignore ground-truth boxes hidden more than this fraction.
     #[arg(long, default_value_t = IgnoreRule::default().max_occlusion)]
@@ -100,8 +101,8 @@ pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()>
     }
     let drive = Drive::open(&args.drive)?;
     // Before loading models: a drive without ground truth fails at once.
-    panoptes::check_ground_truth(&drive, args.limit)?;
-    let models = panoptes::load_evaluation_models(
+    panoptes_eval::check_ground_truth(&drive, args.limit)?;
+    let models = panoptes_eval::load_evaluation_models(
         &requests,
         &targets,
         args.model.optimization()?,
@@ -121,7 +122,7 @@ pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()>
     });
     let display = ProgressDisplay::new(total as u64, "panoptes eval", "frame sets");
     let mut progress = |progress: EvalProgress| display.update(progress.done as u64);
-    let evaluation = panoptes::evaluate(&drive, models, &options, &mut progress)
+    let evaluation = panoptes_eval::evaluate(&drive, models, &options, &mut progress)
         .with_context(|| format!("evaluation of {} failed", args.drive.display()))?;
     display.finish();
     if let Some(path) = &args.json {

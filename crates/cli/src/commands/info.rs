@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use panoptes::{Drive, RigRecord};
+use panoptes_drive::Drive;
+use panoptes_rig::RigRecord;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

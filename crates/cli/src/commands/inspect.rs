@@ -1,7 +1,7 @@
 //! `panoptes inspect`: what a model takes and gives, and how a manifest reads it.
 
 use anyhow::Context;
-use panoptes::{Manifest, ModelDescription, TensorDescription};
+use panoptes_runtime::{Manifest, ModelDescription, TensorDescription};
 use std::path::PathBuf;
 
 /// Print a model's inputs and outputs (names, shapes with symbolic dimensions, element types).
@@ -41,10 +41,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let model_path = manifest
         .as_ref()
         .map_or(args.path.clone(), |m| m.weights.clone());
-    let description = panoptes::describe_model(&model_path)
+    let description = panoptes_runtime::describe_model(&model_path)
         .with_context(|| format!("cannot inspect {}", model_path.display()))?;
     let batch = match &manifest {
-        Some(manifest) => Some(panoptes::validate(manifest, &description)?),
+        Some(manifest) => Some(panoptes_runtime::validate(manifest, &description)?),
         None => None,
     };
     if args.json {
@@ -98,12 +98,12 @@ fn print_tensors(title: &str, tensors: &[TensorDescription]) {
 fn print_manifest(
     manifest: &Manifest,
     description: &ModelDescription,
-    batch: panoptes::BatchLimit,
+    batch: panoptes_runtime::BatchLimit,
 ) {
     println!("manifest {} (valid)", manifest.path.display());
     let batching = match batch {
-        panoptes::BatchLimit::Dynamic => "dynamic batch: one run per frame set".to_string(),
-        panoptes::BatchLimit::Fixed(size) => {
+        panoptes_runtime::BatchLimit::Dynamic => "dynamic batch: one run per frame set".to_string(),
+        panoptes_runtime::BatchLimit::Fixed(size) => {
             format!("batch fixed at {size}: frame sets are split into runs of {size}")
         }
     };

@@ -1,7 +1,8 @@
 //! Model arguments shared by the commands that run models (replay, eval, bench).
 
 use anyhow::Context;
-use panoptes::{ExecutionTarget, ModelRequest, Optimization};
+use panoptes::{ExecutionTarget, Optimization};
+use panoptes_pipeline::ModelRequest;
 use std::path::PathBuf;
 
 /// `--model`, `--weights`, `--provider`, `--threads`, `--optimization`.

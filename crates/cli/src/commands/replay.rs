@@ -2,7 +2,8 @@
 
 use crate::progress::ProgressDisplay;
 use anyhow::Context;
-use panoptes::{Drive, Pacing, Progress, ReplayOptions};
+use panoptes_drive::Drive;
+use panoptes_pipeline::{Pacing, Progress, ReplayOptions};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -104,7 +105,7 @@ pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()>
         overlays: args.overlays,
         stop,
     };
-    let loaded = panoptes::load_models(&options, drive.rig().len())?;
+    let loaded = panoptes_pipeline::load_models(&options, drive.rig().len())?;
     for model in &loaded {
         eprintln!(
             "panoptes replay: {} on {} ({})",
@@ -113,13 +114,13 @@ pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()>
             model.manifest.weights.display()
         );
     }
-    let total = panoptes::FrameSource::new(&drive, args.limit, args.repeat).total();
+    let total = panoptes_pipeline::FrameSource::new(&drive, args.limit, args.repeat).total();
     let display = ProgressDisplay::new(total as u64, "panoptes replay", "frame sets");
     let mut progress = |progress: Progress| display.update(progress.done as u64);
     let replay = if args.sequential {
-        panoptes::replay_sequential
+        panoptes_pipeline::replay_sequential
     } else {
-        panoptes::replay_concurrent
+        panoptes_pipeline::replay_concurrent
     };
     let report = replay(&drive, loaded, &options, &mut progress)
         .with_context(|| format!("replay of {} failed", args.drive.display()))?;
@@ -144,7 +145,7 @@ pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()>
 }
 
 /// `cpu`, or `cpu (2 workers × 1 thread)` when several engines shared the work.
-fn workers_label(report: &panoptes::Report) -> String {
+fn workers_label(report: &panoptes_pipeline::Report) -> String {
     match report.models.first() {
         Some(model) if model.workers > 1 => {
             let threads = model.cpu_threads.map_or(String::new(), |threads| {

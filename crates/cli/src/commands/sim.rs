@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 
 use crate::progress::ProgressDisplay;
-use panoptes::{parse_size, write_drive, RigPreset, SimConfig, Simulator};
+use panoptes_sim::{parse_size, write_drive, RigPreset, SimConfig, Simulator};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

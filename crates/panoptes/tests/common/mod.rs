@@ -1,7 +1,8 @@
 //! Shared helpers of the end-to-end tests.
 #![allow(dead_code, clippy::unwrap_used)]
 
-use panoptes::{ImageSource, Manifest, PixelTransform, Preprocessor};
+use panoptes_preprocess::{ImageSource, PixelTransform, Preprocessor};
+use panoptes_runtime::Manifest;
 use std::path::PathBuf;
 
 pub fn zoo(name: &str) -> PathBuf {
@@ -29,7 +30,7 @@ pub fn nuscenes_frames() -> Option<Vec<PathBuf>> {
 /// Pre-processes `frames` as `manifest` says; returns the pre-processor (holding the batch) and
 /// each camera's transform.
 pub fn preprocess(manifest: &Manifest, frames: &[PathBuf]) -> (Preprocessor, Vec<PixelTransform>) {
-    let layout = panoptes::input_layout(manifest).unwrap();
+    let layout = panoptes_pipeline::input_layout(manifest).unwrap();
     let mut preprocessor = Preprocessor::new(layout, frames.len()).unwrap();
     let sources: Vec<ImageSource<'_>> = frames.iter().map(|path| ImageSource::File(path)).collect();
     let transforms = preprocessor
