@@ -17,7 +17,11 @@ use std::ffi::{c_char, CStr};
 use std::time::Duration;
 
 pub use error::panoptes_last_error;
-pub use handles::{PanoptesPerception, PanoptesResult};
+pub use handles::{
+    panoptes_result_detection_count, panoptes_result_error, panoptes_result_frame,
+    panoptes_result_free, panoptes_result_json, panoptes_result_object,
+    panoptes_result_object_count, PanoptesPerception, PanoptesResult,
+};
 
 use error::{fail, guard};
 use panoptes::{CameraRig, FusionConfig, ImageData, Perception, PixelFormat, PushOutcome};
