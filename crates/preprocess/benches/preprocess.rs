@@ -2,15 +2,20 @@
 //! once, outside the timed loop) decoded, resized and normalised into one batch, cameras in
 //! parallel on rayon's global pool. Two layouts: YOLOX-nano (416×416 letterbox top-left, BGR,
 //! pad 114, raw 0–255) and TwinLiteNet (640×360 stretch, RGB, /255); plus a 1×1 stretch, whose
-//! resize is negligible, as the floor that JPEG decoding alone sets. Does nothing, after a notice,
-//! when ../shared/real is absent.
+//! resize is negligible, as the floor that JPEG decoding alone sets. Then the same six frames
+//! as a camera driver would hand them over, decoded beforehand: RGB8 (read in place) and NV12
+//! (converted to RGB, BT.601, on the workers), into the YOLOX layout. Does nothing, after a
+//! notice, when ../shared/real is absent.
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use panoptes_fixtures::{nuscenes_frame, NUSCENES_CAMERAS};
-use panoptes_preprocess::{ColorOrder, ImageSource, InputLayout, Preprocessor, ResizeMode};
+use panoptes_preprocess::{
+    rgb_to_yuv, ColorOrder, ImageSource, InputLayout, PixelFormat, Preprocessor, RawImage,
+    ResizeMode,
+};
 
 fn frame_set() -> Option<Vec<Vec<u8>>> {
     NUSCENES_CAMERAS
@@ -20,14 +25,23 @@ fn frame_set() -> Option<Vec<Vec<u8>>> {
 }
 
 fn bench_layout(criterion: &mut Criterion, name: &str, layout: InputLayout, frames: &[Vec<u8>]) {
-    let mut preprocessor = Preprocessor::new(layout, frames.len()).unwrap();
     let sources: Vec<ImageSource<'_>> = frames
         .iter()
         .map(|bytes| ImageSource::Encoded(bytes))
         .collect();
+    bench_sources(criterion, name, layout, &sources);
+}
+
+fn bench_sources(
+    criterion: &mut Criterion,
+    name: &str,
+    layout: InputLayout,
+    sources: &[ImageSource<'_>],
+) {
+    let mut preprocessor = Preprocessor::new(layout, sources.len()).unwrap();
     criterion.bench_function(name, |bencher| {
         bencher.iter(|| {
-            let results = preprocessor.preprocess(black_box(&sources)).unwrap();
+            let results = preprocessor.preprocess(black_box(sources)).unwrap();
             assert!(results.iter().all(Result::is_ok));
             black_box(preprocessor.batch()[[0, 0, 0, 0]]);
         });
@@ -68,6 +82,67 @@ fn preprocess(criterion: &mut Criterion) {
         decoding_floor,
         &frames,
     );
+    let rgb: Vec<image::RgbImage> = frames
+        .iter()
+        .map(|bytes| image::load_from_memory(bytes).unwrap().to_rgb8())
+        .collect();
+    let nv12: Vec<Vec<u8>> = rgb.iter().map(to_nv12).collect();
+    let layout = || {
+        InputLayout::new(
+            "images",
+            416,
+            416,
+            ColorOrder::Bgr,
+            ResizeMode::LetterboxTopLeft,
+        )
+        .with_pad_value(114)
+    };
+    let raw = |format, image: &image::RgbImage, data| {
+        ImageSource::Raw(RawImage::packed(
+            format,
+            image.width(),
+            image.height(),
+            data,
+        ))
+    };
+    let sources: Vec<ImageSource<'_>> = rgb
+        .iter()
+        .map(|image| raw(PixelFormat::Rgb8, image, image.as_raw().as_slice()))
+        .collect();
+    bench_sources(
+        criterion,
+        "six decoded RGB8 frames → 416x416 letterbox-top-left BGR",
+        layout(),
+        &sources,
+    );
+    let sources: Vec<ImageSource<'_>> = rgb
+        .iter()
+        .zip(&nv12)
+        .map(|(image, data)| raw(PixelFormat::Nv12, image, data.as_slice()))
+        .collect();
+    bench_sources(
+        criterion,
+        "six NV12 frames → 416x416 letterbox-top-left BGR",
+        layout(),
+        &sources,
+    );
+}
+
+/// NV12 of an RGB image (chroma of each 2 × 2 block's top-left pixel: enough for timing).
+fn to_nv12(image: &image::RgbImage) -> Vec<u8> {
+    let (width, height) = (image.width() as usize, image.height() as usize);
+    let mut out = vec![0_u8; width * height * 3 / 2];
+    for (index, pixel) in image.pixels().enumerate() {
+        let [y, u, v] = rgb_to_yuv(pixel.0);
+        out[index] = y;
+        let (row, column) = (index / width, index % width);
+        if row % 2 == 0 && column % 2 == 0 {
+            let at = width * height + (row / 2) * width + column;
+            out[at] = u;
+            out[at + 1] = v;
+        }
+    }
+    out
 }
 
 criterion_group!(benches, preprocess);
