@@ -168,7 +168,23 @@ fn preprocess_camera(
     scratch: &mut CameraScratch,
     slot: &mut [f32],
 ) -> CameraResult {
-    let image = decode(source, camera, &mut scratch.decode)?;
+    let image = match source {
+        // A raw buffer's size is known before it is converted: only the rows the resize
+        // reads are converted (two per output row at most).
+        ImageSource::Raw(raw)
+            if raw.format != crate::PixelFormat::Rgb8 && raw.width > 0 && raw.height > 0 =>
+        {
+            let transform = PixelTransform::for_layout(layout, raw.width, raw.height);
+            let (_, _, _, resized_height) = transform.content();
+            let wanted = crate::resize::read(raw.height as usize, resized_height as usize);
+            crate::resize::RgbImage {
+                pixels: raw.to_rgb8_rows(&mut scratch.decode.pixels, &|row| wanted[row])?,
+                width: raw.width as usize,
+                height: raw.height as usize,
+            }
+        }
+        _ => decode(source, camera, &mut scratch.decode)?,
+    };
     // Sizes were checked non-zero by `decode`; u32 holds any size a decoder produces.
     let transform = PixelTransform::for_layout(
         layout,

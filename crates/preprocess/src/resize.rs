@@ -47,6 +47,18 @@ pub(crate) fn axis_taps(source: usize, destination: usize, bits: u32, taps: &mut
     }));
 }
 
+/// Which of `source` rows (or columns) a resize to `destination` of them reads.
+pub(crate) fn read(source: usize, destination: usize) -> Vec<bool> {
+    let mut taps = Vec::new();
+    axis_taps(source, destination, ROW_WEIGHT_BITS, &mut taps);
+    let mut wanted = vec![false; source];
+    for tap in taps {
+        wanted[tap.first] = true;
+        wanted[tap.second] = true;
+    }
+    wanted
+}
+
 /// The per-plane arithmetic of a layout, fixed once per pre-processor.
 #[derive(Debug, Clone)]
 pub(crate) struct Normalisation {

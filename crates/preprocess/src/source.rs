@@ -32,7 +32,7 @@ pub enum ImageSource<'a> {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct DecodeScratch {
     file: Vec<u8>,
-    pixels: Vec<u8>,
+    pub(crate) pixels: Vec<u8>,
 }
 
 impl ImageSource<'_> {

@@ -120,3 +120,47 @@ fn bad_buffers_say_what_is_wrong() {
     assert_eq!(PixelFormat::parse("NV12"), Some(PixelFormat::Nv12));
     assert_eq!(PixelFormat::parse("i420"), None);
 }
+
+#[test]
+fn nv12_through_the_preprocessor_equals_its_rgb_conversion() {
+    use panoptes_preprocess::{ColorOrder, ImageSource, InputLayout, Preprocessor, ResizeMode};
+    // A 64 × 36 gradient in NV12, into a 24 × 24 letterbox: only some rows are converted.
+    let (width, height) = (64_usize, 36_usize);
+    let mut nv12 = vec![0_u8; width * height * 3 / 2];
+    for row in 0..height {
+        for column in 0..width {
+            nv12[row * width + column] = (16 + (row * 5 + column * 3) % 220) as u8;
+        }
+    }
+    for (index, value) in nv12[width * height..].iter_mut().enumerate() {
+        *value = (64 + (index * 7) % 128) as u8;
+    }
+    let raw = RawImage::packed(PixelFormat::Nv12, width as u32, height as u32, &nv12);
+    let mut scratch = Vec::new();
+    let rgb = raw.to_rgb8(&mut scratch).unwrap().to_vec();
+    let layout = || {
+        InputLayout::new(
+            "images",
+            24,
+            24,
+            ColorOrder::Bgr,
+            ResizeMode::LetterboxCenter,
+        )
+        .with_pad_value(114)
+    };
+    let run = |source: ImageSource<'_>| {
+        let mut preprocessor = Preprocessor::new(layout(), 1).unwrap();
+        preprocessor.preprocess(&[source]).unwrap()[0]
+            .as_ref()
+            .unwrap();
+        preprocessor.batch().to_owned()
+    };
+    let from_nv12 = run(ImageSource::Raw(raw));
+    let from_rgb = run(ImageSource::Raw(RawImage::packed(
+        PixelFormat::Rgb8,
+        width as u32,
+        height as u32,
+        &rgb,
+    )));
+    assert_eq!(from_nv12, from_rgb);
+}
