@@ -167,7 +167,7 @@ fn decode_drive(drive: &Path, format: Option<PixelFormat>) -> anyhow::Result<Rec
                     .to_rgb8();
                 let (width, height) = rgb.dimensions();
                 let data = match format {
-                    PixelFormat::Nv12 => rgb_to_nv12(&rgb),
+                    PixelFormat::Nv12 => panoptes_preprocess::rgb_to_nv12(width, height, &rgb),
                     _ => rgb.into_raw(),
                 };
                 ImageData::packed(format, width, height, data)
@@ -192,30 +192,4 @@ fn decode_drive(drive: &Path, format: Option<PixelFormat>) -> anyhow::Result<Rec
                 .collect()
         })
         .collect())
-}
-
-/// BT.601 video-range NV12 of an RGB image: luma per pixel, chroma of each 2 × 2 block's mean.
-fn rgb_to_nv12(rgb: &image::RgbImage) -> Vec<u8> {
-    let (width, height) = (rgb.width() as usize, rgb.height() as usize);
-    let mut out = vec![0_u8; width * height * 3 / 2];
-    for (index, pixel) in rgb.pixels().enumerate() {
-        out[index] = panoptes_preprocess::rgb_to_yuv(pixel.0)[0];
-    }
-    for row in (0..height).step_by(2) {
-        for column in (0..width).step_by(2) {
-            let mut sum = [0_u32; 3];
-            for (dy, dx) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
-                let pixel = rgb.get_pixel((column + dx) as u32, (row + dy) as u32).0;
-                for (total, value) in sum.iter_mut().zip(pixel) {
-                    *total += u32::from(value);
-                }
-            }
-            let mean = sum.map(|total| ((total + 2) / 4) as u8);
-            let [_, u, v] = panoptes_preprocess::rgb_to_yuv(mean);
-            let chroma = width * height + (row / 2) * width + column;
-            out[chroma] = u;
-            out[chroma + 1] = v;
-        }
-    }
-    out
 }

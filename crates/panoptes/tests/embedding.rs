@@ -147,7 +147,7 @@ fn nv12_from_the_same_frames_finds_the_same_objects() {
                     PixelFormat::Nv12,
                     width,
                     height,
-                    to_nv12(width, height, &pixels),
+                    panoptes_preprocess::rgb_to_nv12(width, height, &pixels),
                 )
             } else {
                 ImageData::packed(PixelFormat::Rgb8, width, height, pixels)
@@ -182,31 +182,6 @@ fn iou(a: &[f32; 4], b: &[f32; 4]) -> f32 {
     let height = (a[1] + a[3]).min(b[1] + b[3]) - a[1].max(b[1]);
     let both = width.max(0.0) * height.max(0.0);
     both / (a[2] * a[3] + b[2] * b[3] - both)
-}
-
-fn to_nv12(width: u32, height: u32, rgb: &[u8]) -> Vec<u8> {
-    let (width, height) = (width as usize, height as usize);
-    let mut out = vec![0_u8; width * height * 3 / 2];
-    for (index, pixel) in rgb.chunks(3).enumerate() {
-        out[index] = panoptes_preprocess::rgb_to_yuv([pixel[0], pixel[1], pixel[2]])[0];
-    }
-    for row in (0..height).step_by(2) {
-        for column in (0..width).step_by(2) {
-            let mut sum = [0_u32; 3];
-            for (dy, dx) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
-                let at = ((row + dy) * width + column + dx) * 3;
-                for channel in 0..3 {
-                    sum[channel] += u32::from(rgb[at + channel]);
-                }
-            }
-            let [_, u, v] =
-                panoptes_preprocess::rgb_to_yuv(sum.map(|total| ((total + 2) / 4) as u8));
-            let at = width * height + (row / 2) * width + column;
-            out[at] = u;
-            out[at + 1] = v;
-        }
-    }
-    out
 }
 
 #[test]

@@ -13,7 +13,7 @@ use std::hint::black_box;
 use criterion::{criterion_group, criterion_main, Criterion};
 use panoptes_fixtures::{nuscenes_frame, NUSCENES_CAMERAS};
 use panoptes_preprocess::{
-    rgb_to_yuv, ColorOrder, ImageSource, InputLayout, PixelFormat, Preprocessor, RawImage,
+    rgb_to_nv12, ColorOrder, ImageSource, InputLayout, PixelFormat, Preprocessor, RawImage,
     ResizeMode,
 };
 
@@ -86,7 +86,10 @@ fn preprocess(criterion: &mut Criterion) {
         .iter()
         .map(|bytes| image::load_from_memory(bytes).unwrap().to_rgb8())
         .collect();
-    let nv12: Vec<Vec<u8>> = rgb.iter().map(to_nv12).collect();
+    let nv12: Vec<Vec<u8>> = rgb
+        .iter()
+        .map(|image| rgb_to_nv12(image.width(), image.height(), image.as_raw()))
+        .collect();
     let layout = || {
         InputLayout::new(
             "images",
@@ -126,23 +129,6 @@ fn preprocess(criterion: &mut Criterion) {
         layout(),
         &sources,
     );
-}
-
-/// NV12 of an RGB image (chroma of each 2 × 2 block's top-left pixel: enough for timing).
-fn to_nv12(image: &image::RgbImage) -> Vec<u8> {
-    let (width, height) = (image.width() as usize, image.height() as usize);
-    let mut out = vec![0_u8; width * height * 3 / 2];
-    for (index, pixel) in image.pixels().enumerate() {
-        let [y, u, v] = rgb_to_yuv(pixel.0);
-        out[index] = y;
-        let (row, column) = (index / width, index % width);
-        if row % 2 == 0 && column % 2 == 0 {
-            let at = width * height + (row / 2) * width + column;
-            out[at] = u;
-            out[at + 1] = v;
-        }
-    }
-    out
 }
 
 criterion_group!(benches, preprocess);

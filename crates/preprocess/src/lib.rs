@@ -47,7 +47,7 @@ pub use bytes::Bytes;
 pub use error::PreprocessError;
 pub use image_data::ImageData;
 pub use layout::{ColorOrder, InputLayout, ResizeMode, MAX_INPUT_SIDE};
-pub use pixels::{rgb_to_yuv, yuv_to_rgb, PixelFormat, RawImage};
+pub use pixels::{rgb_to_nv12, rgb_to_yuv, yuv_to_rgb, PixelFormat, RawImage};
 pub use preprocessor::{CameraResult, Preprocessor, MAX_CAPACITY};
 pub use source::ImageSource;
 pub use transform::PixelTransform;

@@ -246,3 +246,30 @@ pub fn rgb_to_yuv(rgb: [u8; 3]) -> [u8; 3] {
     let v = ((112 * r - 94 * g - 18 * b + 128) >> 8) + 128;
     [y, u, v].map(|value| value.clamp(0, 255) as u8)
 }
+
+/// NV12 (BT.601 video range) of tightly packed RGB8 pixels, `width` and `height` even: luma
+/// per pixel, chroma of each 2 × 2 block's mean, rounded. For tests, benchmarks and examples
+/// that stand in for a camera driver.
+pub fn rgb_to_nv12(width: u32, height: u32, rgb: &[u8]) -> Vec<u8> {
+    let (width, height) = (width as usize, height as usize);
+    let mut out = vec![0_u8; width * height * 3 / 2];
+    for (luma, pixel) in out.iter_mut().zip(rgb.chunks_exact(3)) {
+        *luma = rgb_to_yuv([pixel[0], pixel[1], pixel[2]])[0];
+    }
+    for row in (0..height.saturating_sub(1)).step_by(2) {
+        for column in (0..width.saturating_sub(1)).step_by(2) {
+            let mut sum = [0_u32; 3];
+            for (dy, dx) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
+                let at = ((row + dy) * width + column + dx) * 3;
+                for (total, value) in sum.iter_mut().zip(&rgb[at..at + 3]) {
+                    *total += u32::from(*value);
+                }
+            }
+            let [_, u, v] = rgb_to_yuv(sum.map(|total| ((total + 2) / 4) as u8));
+            let at = width * height + (row / 2) * width + column;
+            out[at] = u;
+            out[at + 1] = v;
+        }
+    }
+    out
+}
