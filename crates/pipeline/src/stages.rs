@@ -370,18 +370,15 @@ pub fn fuse(decoded: &mut Decoded, fusion: &mut Fusion) {
             cameras,
         })
     };
-    let placed_cameras: Vec<String> = decoded
+    // Placements come in the order of the views: the cameras with results, in record order.
+    let placed = decoded
         .record
         .cameras
-        .iter()
-        .filter(|(_, perception)| perception.missing.is_none())
-        .map(|(name, _)| name.clone())
-        .collect();
-    for (name, placements) in placed_cameras.iter().zip(output.placements) {
-        if let Some(perception) = decoded.record.cameras.get_mut(name) {
-            for (detection, placement) in perception.detections.iter_mut().zip(placements) {
-                detection.ego = placement;
-            }
+        .values_mut()
+        .filter(|perception| perception.missing.is_none());
+    for (perception, placements) in placed.zip(output.placements) {
+        for (detection, placement) in perception.detections.iter_mut().zip(placements) {
+            detection.ego = placement;
         }
     }
     decoded.record.objects_ego = Some(output.objects);
