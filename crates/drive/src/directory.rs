@@ -112,6 +112,7 @@ pub(crate) fn read(root: &Path, config: Option<SyncConfig>) -> Result<Drive, Dri
         frame_sets,
         ego_poses: index.ego_poses,
         segmentation_classes: index.segmentation_classes,
+        scene: None,
     })
 }
 

@@ -7,9 +7,10 @@ use panoptes_rig::CameraRig;
 use crate::error::DriveError;
 use crate::frame_set::FrameSet;
 use crate::ground_truth::EgoPose;
+use crate::nuscenes::{self, NuScenesOptions, SceneInfo};
 use crate::sync::SyncConfig;
 use crate::writer::{INDEX_FILE, RIG_FILE};
-use crate::{directory, nuscenes};
+use crate::directory;
 
 /// Which format a drive was read from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,18 +43,49 @@ pub struct Drive {
     pub(crate) frame_sets: Vec<FrameSet>,
     pub(crate) ego_poses: Vec<EgoPose>,
     pub(crate) segmentation_classes: Vec<String>,
+    pub(crate) scene: Option<SceneInfo>,
 }
 
 impl Drive {
-    /// Opens our drive directory or a nuScenes dataroot, whichever `path` is, with the default
-    /// synchronization (our drives: the index's window, else 50 ms).
+    /// Opens our drive directory or a nuScenes dataroot of one scene, whichever `path` is, with
+    /// the default synchronization (our drives: the index's window, else 50 ms). A dataroot of
+    /// several scenes is refused: read it with [`Drive::open_scenes`].
     pub fn open(path: &Path) -> Result<Self, DriveError> {
         Self::open_with(path, None)
     }
 
-    /// As [`Drive::open`], with a synchronization setting for our drives (nuScenes samples are
-    /// already grouped).
+    /// As [`Drive::open`], with a synchronization setting for our drives (nuScenes key frames
+    /// are grouped by their samples).
     pub fn open_with(path: &Path, sync: Option<SyncConfig>) -> Result<Self, DriveError> {
+        let mut drives = Self::open_scenes(path, sync, &NuScenesOptions::default())?;
+        if drives.len() == 1 {
+            return Ok(drives.remove(0));
+        }
+        let names: Vec<&str> = drives
+            .iter()
+            .filter_map(|drive| drive.scene().map(|scene| scene.name.as_str()))
+            .collect();
+        Err(DriveError::InvalidSetting {
+            setting: "scene",
+            problem: format!(
+                "{} holds {} scenes ({}); choose scenes (`--scene NAME`) or read them all with Drive::open_scenes",
+                path.display(),
+                drives.len(),
+                names.join(", ")
+            ),
+        })
+    }
+
+    /// Opens our drive directory (one drive; `nuscenes` is not used) or the scenes of a
+    /// nuScenes dataroot that `nuscenes` asks for, each as a drive with its own rig, in the
+    /// order asked (all: `scene.json`'s order). `sync` groups our drives' frames and, with
+    /// [`CameraFrames::All`](crate::CameraFrames::All), nuScenes' camera frames, unless
+    /// `nuscenes.sync` is set.
+    pub fn open_scenes(
+        path: &Path,
+        sync: Option<SyncConfig>,
+        nuscenes: &NuScenesOptions,
+    ) -> Result<Vec<Self>, DriveError> {
         if let Some(config) = &sync {
             config.validate()?;
         }
@@ -63,28 +95,54 @@ impl Drive {
             });
         }
         if path.join(RIG_FILE).is_file() || path.join(INDEX_FILE).is_file() {
-            return directory::read(path, sync);
+            return Ok(vec![directory::read(path, sync)?]);
         }
-        let tables = nuscenes::table_directories(path)?;
-        match tables.as_slice() {
-            [] => Err(DriveError::NotADrive {
-                path: path.to_owned(),
-            }),
-            [version] => nuscenes::read(path, version),
-            _ => Err(DriveError::InvalidSetting {
-                setting: "nuscenes version",
+        let version = nuscenes::choose_version(path, nuscenes.version.as_deref())?;
+        let options = NuScenesOptions {
+            sync: nuscenes.sync.or(sync),
+            ..nuscenes.clone()
+        };
+        nuscenes::read_scenes(path, &version, &options)
+    }
+
+    /// Opens a nuScenes dataroot of one scene with the tables of `version` (for example
+    /// `v1.0-mini`).
+    pub fn open_nuscenes(dataroot: &Path, version: &str) -> Result<Self, DriveError> {
+        let options = NuScenesOptions {
+            version: Some(version.to_owned()),
+            ..NuScenesOptions::default()
+        };
+        let mut drives = Self::open_scenes(dataroot, None, &options)?;
+        match drives.len() {
+            1 => Ok(drives.remove(0)),
+            count => Err(DriveError::InvalidSetting {
+                setting: "scene",
                 problem: format!(
-                    "{} holds several table directories ({}); open one with Drive::open_nuscenes",
-                    path.display(),
-                    tables.join(", ")
+                    "{} holds {count} scenes; read them with Drive::open_scenes",
+                    dataroot.display()
                 ),
             }),
         }
     }
 
-    /// Opens a nuScenes dataroot with the tables of `version` (for example `v1.0-mini`).
-    pub fn open_nuscenes(dataroot: &Path, version: &str) -> Result<Self, DriveError> {
-        nuscenes::read(dataroot, version)
+    /// The scenes of a nuScenes dataroot (name, description, key frames, camera frames,
+    /// duration); `version` as in [`NuScenesOptions::version`]. Our drives have none.
+    pub fn scenes(path: &Path, version: Option<&str>) -> Result<Vec<SceneInfo>, DriveError> {
+        if path.join(RIG_FILE).is_file() || path.join(INDEX_FILE).is_file() {
+            return Ok(Vec::new());
+        }
+        if !path.is_dir() {
+            return Err(DriveError::NotADrive {
+                path: path.to_owned(),
+            });
+        }
+        let version = nuscenes::choose_version(path, version)?;
+        nuscenes::list_scenes(path, &version)
+    }
+
+    /// The nuScenes scene this drive is, when it is one.
+    pub fn scene(&self) -> Option<&SceneInfo> {
+        self.scene.as_ref()
     }
 
     /// The directory read.

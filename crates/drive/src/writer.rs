@@ -99,15 +99,7 @@ impl DriveWriter {
                 fix: "use letters, digits, `_`, `-` and `.` in camera names".to_owned(),
             });
         }
-        if root.exists() {
-            let mut entries = std::fs::read_dir(root).map_err(DriveError::io(root))?;
-            if entries.next().is_some() {
-                return Err(DriveError::NotEmpty {
-                    path: root.to_owned(),
-                });
-            }
-        }
-        std::fs::create_dir_all(root).map_err(DriveError::io(root))?;
+        create_empty_directory(root)?;
         rig.save(&root.join(RIG_FILE))?;
         Ok(Self {
             root: root.to_owned(),
@@ -270,4 +262,17 @@ impl DriveWriter {
         }
         std::fs::write(&path, bytes).map_err(DriveError::io(&path))
     }
+}
+
+/// Creates `root` for a new drive; it may exist if empty.
+pub(crate) fn create_empty_directory(root: &Path) -> Result<(), DriveError> {
+    if root.exists() {
+        let mut entries = std::fs::read_dir(root).map_err(DriveError::io(root))?;
+        if entries.next().is_some() {
+            return Err(DriveError::NotEmpty {
+                path: root.to_owned(),
+            });
+        }
+    }
+    std::fs::create_dir_all(root).map_err(DriveError::io(root))
 }

@@ -17,6 +17,12 @@ pub enum SimError {
     /// Frame sets would overlap in time.
     #[error("frame interval {seconds} s: frame sets must be more than 0.05 s apart (the sync window); use 0.1 or more")]
     FrameInterval { seconds: f64 },
+    /// A rig given to the simulator does not have the preset's cameras.
+    #[error("the rig's cameras must be the {preset} preset's, in order: {expected}")]
+    RigCameras {
+        preset: &'static str,
+        expected: String,
+    },
     /// A drive needs at least one frame set.
     #[error("frame count 0: ask for at least one frame set (--frames 1 or more)")]
     NoFrames,

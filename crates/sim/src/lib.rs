@@ -27,13 +27,15 @@
 //!   (nearest face pixel); their image circle spans 190°, pixels beyond it are `void`.
 //!
 //! Entry points: [`Simulator`] (a seeded world and a rig) renders [`RenderedFrameSet`]s;
-//! [`write_drive`] writes them as a drive; [`render`] draws any [`Scene`] through any camera.
+//! [`write_drive`] writes them as a drive; [`write_nuscenes`] writes several drives as the scenes
+//! of a nuScenes dataroot; [`render`] draws any [`Scene`] through any camera.
 
 mod actor;
 mod classes;
 mod cyclist;
 mod error;
 mod geometry;
+mod nuscenes;
 mod output;
 mod pedestrian;
 mod projector;
@@ -58,6 +60,7 @@ pub use output::{
     depth_millimetres, encode_frame_set, write_drive, EncodedFrame, InstanceIds, JPEG_QUALITY,
     MIN_KEYPOINT_PERSON_HEIGHT, SYNC_WINDOW_US,
 };
+pub use nuscenes::{nuscenes_category, write_nuscenes, SimScene, NUSCENES_VERSION};
 pub use projector::{CameraProjector, FISHEYE_HALF_ANGLE};
 pub use raster::NEAR_PLANE;
 pub use render::{render, CameraRender};

@@ -21,8 +21,7 @@ use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::{CompressionType, FilterType, PngEncoder};
 use image::{ExtendedColorType, ImageEncoder};
 use panoptes_drive::{
-    Annotations, BoundingBox, Cuboid, DriveWriter, EgoPose, FrameInput, Keypoint, PersonKeypoints,
-    Visibility,
+    Annotations, BoundingBox, Cuboid, DriveWriter, FrameInput, Keypoint, PersonKeypoints, Visibility,
 };
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -149,13 +148,14 @@ pub fn write_drive(
             std::fs::write(&path, &frame.instance_png)
                 .map_err(|source| SimError::Io { path, source })?;
         }
-        let rotation = set.ego_to_world.rotation;
-        let translation = set.ego_to_world.translation.vector;
-        writer.add_ego_pose(EgoPose {
-            timestamp_us: set.timestamp_us,
-            translation: [translation.x, translation.y, translation.z],
-            rotation_wxyz: [rotation.w, rotation.i, rotation.j, rotation.k],
-        })?;
+        // The set's pose and each camera's at its own exposure time.
+        let mut times: Vec<u64> = set.cameras.iter().map(|camera| camera.timestamp_us).collect();
+        times.push(set.timestamp_us);
+        times.sort_unstable();
+        times.dedup();
+        for time in times {
+            writer.add_ego_pose(simulator.ego_pose(time))?;
+        }
         progress(index + 1);
     }
     Ok(writer.finish()?)
@@ -256,7 +256,7 @@ fn instance_bytes(render: &CameraRender, ids: &BTreeMap<u16, u32>) -> Vec<u8> {
         .collect()
 }
 
-fn encode_jpeg(render: &CameraRender) -> Result<Vec<u8>, String> {
+pub(crate) fn encode_jpeg(render: &CameraRender) -> Result<Vec<u8>, String> {
     let mut bytes = Vec::new();
     JpegEncoder::new_with_quality(&mut bytes, JPEG_QUALITY)
         .write_image(

@@ -174,6 +174,65 @@ impl RigPreset {
         }
     }
 
+    /// The rig of another vehicle of the same fleet, `vehicle` ≥ 1 (0 is [`RigPreset::rig`]
+    /// itself): each camera mounted up to 3 cm and 0.8° off the preset and its focal length up
+    /// to 2 % different, from a hash of `vehicle`.
+    pub fn variant(self, width: u32, height: u32, vehicle: u64) -> Result<CameraRig, SimError> {
+        let rig = self.rig(width, height)?;
+        if vehicle == 0 {
+            return Ok(rig);
+        }
+        let cameras = rig
+            .cameras()
+            .iter()
+            .enumerate()
+            .map(|(index, camera)| {
+                let mut random = crate::random::Random::new(vehicle, &[0x7269_6776, index as u64]);
+                let mut offset = |limit: f64| random.range(-limit, limit);
+                let shift = nalgebra::Vector3::new(offset(0.03), offset(0.03), offset(0.03));
+                let turn = UnitQuaternion::from_euler_angles(
+                    offset(0.8_f64.to_radians()),
+                    offset(0.8_f64.to_radians()),
+                    offset(0.8_f64.to_radians()),
+                );
+                let scale = 1.0 + offset(0.02);
+                let mut pose = camera.sensor_to_ego;
+                pose.translation.vector += shift;
+                pose.rotation = pose.rotation * turn;
+                let model = match camera.model.clone() {
+                    CameraModel::Pinhole {
+                        fx,
+                        fy,
+                        cx,
+                        cy,
+                        distortion,
+                    } => CameraModel::Pinhole {
+                        fx: fx * scale,
+                        fy: fy * scale,
+                        cx,
+                        cy,
+                        distortion,
+                    },
+                    CameraModel::KannalaBrandt {
+                        fx,
+                        fy,
+                        cx,
+                        cy,
+                        k,
+                    } => CameraModel::KannalaBrandt {
+                        fx: fx * scale,
+                        fy: fy * scale,
+                        cx,
+                        cy,
+                        k,
+                    },
+                };
+                Camera::new(camera.name.clone(), model, camera.width, camera.height, pose)
+            })
+            .collect();
+        Ok(CameraRig::new(cameras)?)
+    }
+
     /// The rig with images of `width` × `height` pixels.
     pub fn rig(self, width: u32, height: u32) -> Result<CameraRig, SimError> {
         if width < 16 || height < 16 || width > 8192 || height > 8192 {

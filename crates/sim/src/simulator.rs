@@ -99,6 +99,13 @@ pub struct Simulator {
 impl Simulator {
     /// Prepares the world of `config.seed` and the rig's cameras.
     pub fn new(config: SimConfig) -> Result<Self, SimError> {
+        let rig = config.rig.rig(config.width, config.height)?;
+        Self::with_rig(config, rig)
+    }
+
+    /// As [`Simulator::new`] with the preset's cameras calibrated otherwise (same names and
+    /// order, for example another vehicle of the fleet: see [`RigPreset::variant`]).
+    pub fn with_rig(config: SimConfig, rig: CameraRig) -> Result<Self, SimError> {
         // Sets must not overlap: each spans the cameras' exposure offsets and the sync window.
         if !(config.frame_interval.is_finite()
             && config.frame_interval * 1e6 > SYNC_WINDOW_US as f64)
@@ -107,14 +114,21 @@ impl Simulator {
                 seconds: config.frame_interval,
             });
         }
-        let rig = config.rig.rig(config.width, config.height)?;
+        let offsets_ms = config.rig.exposure_offsets_ms();
+        let expected = config.rig.rig(config.width, config.height)?;
+        if !rig.names().eq(expected.names()) {
+            return Err(SimError::RigCameras {
+                preset: config.rig.name(),
+                expected: expected.names().collect::<Vec<_>>().join(", "),
+            });
+        }
         let projectors = rig.cameras().par_iter().map(CameraProjector::new).collect();
         Ok(Self {
             config,
             world: World::new(config.seed),
             rig,
             projectors,
-            offsets_ms: config.rig.exposure_offsets_ms(),
+            offsets_ms,
         })
     }
 
@@ -137,6 +151,19 @@ impl Simulator {
     #[must_use]
     pub fn frame_time(&self, index: u64) -> f64 {
         index as f64 * self.config.frame_interval
+    }
+
+    /// The ego pose at a timestamp of this drive (µs, as the frame sets' and cameras').
+    #[must_use]
+    pub fn ego_pose(&self, timestamp_us: u64) -> panoptes_drive::EgoPose {
+        let seconds = timestamp_us.saturating_sub(START_TIMESTAMP_US) as f64 / 1e6;
+        let pose = self.world.ego_to_world(seconds);
+        let (rotation, translation) = (pose.rotation, pose.translation.vector);
+        panoptes_drive::EgoPose {
+            timestamp_us,
+            translation: [translation.x, translation.y, translation.z],
+            rotation_wxyz: [rotation.w, rotation.i, rotation.j, rotation.k],
+        }
     }
 
     /// Renders frame set `index` (cameras in parallel).
