@@ -29,7 +29,6 @@ enum Command {
     Inspect(commands::inspect::Args),
     /// Print a drive's camera rig and number of frame sets as JSON.
     Info(commands::info::Args),
-    /// Render a synthetic surround-view drive with exact ground truth.
     Sim(commands::sim::Args),
     Replay(commands::replay::Args),
     Bench(commands::bench::Args),

@@ -71,7 +71,11 @@ impl CategoryMap {
             .iter()
             .map(|(pattern, class)| ((*pattern).to_owned(), Some((*class).to_owned())))
             .collect();
-        rules.extend(NOT_PEDESTRIANS.iter().map(|name| ((*name).to_owned(), None)));
+        rules.extend(
+            NOT_PEDESTRIANS
+                .iter()
+                .map(|name| ((*name).to_owned(), None)),
+        );
         Self { rules }
     }
 
@@ -145,7 +149,10 @@ mod tests {
     fn the_detection_mapping_follows_the_devkit() {
         let map = CategoryMap::nuscenes_detection();
         assert_eq!(map.class_of("human.pedestrian.adult"), Some("pedestrian"));
-        assert_eq!(map.class_of("human.pedestrian.police_officer"), Some("pedestrian"));
+        assert_eq!(
+            map.class_of("human.pedestrian.police_officer"),
+            Some("pedestrian")
+        );
         assert_eq!(map.class_of("human.pedestrian.stroller"), None);
         assert_eq!(map.class_of("vehicle.bus.bendy"), Some("bus"));
         assert_eq!(map.class_of("vehicle.car"), Some("car"));
@@ -166,8 +173,8 @@ mod tests {
         assert_eq!(map.class_of("vehicle.trailer"), None);
         assert_eq!(map.class_of("human.pedestrian.adult"), None);
 
-        let error = CategoryMap::from_toml_str("[categories]\n\"vehicle*\" = \"car\"\n", file)
-            .unwrap_err();
+        let error =
+            CategoryMap::from_toml_str("[categories]\n\"vehicle*\" = \"car\"\n", file).unwrap_err();
         assert_eq!(error.field().as_deref(), Some("categories.\"vehicle*\""));
         let error = CategoryMap::from_toml_str("[classes]\n", file).unwrap_err();
         assert!(error.to_string().contains("coco.toml"), "{error}");

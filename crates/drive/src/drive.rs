@@ -4,13 +4,13 @@ use std::path::{Path, PathBuf};
 
 use panoptes_rig::CameraRig;
 
+use crate::directory;
 use crate::error::DriveError;
 use crate::frame_set::FrameSet;
 use crate::ground_truth::EgoPose;
 use crate::nuscenes::{self, NuScenesOptions, SceneInfo};
 use crate::sync::SyncConfig;
 use crate::writer::{INDEX_FILE, RIG_FILE};
-use crate::directory;
 
 /// Which format a drive was read from.
 #[derive(Debug, Clone, PartialEq, Eq)]

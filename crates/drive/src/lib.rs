@@ -27,9 +27,7 @@ pub use ground_truth::{
     COCO_KEYPOINTS,
 };
 pub use index::{FORMAT_NAME, FORMAT_VERSION};
-pub use nuscenes::{
-    CameraFrames, NuScenesAnnotation, NuScenesOptions, NuScenesWriter, SceneInfo,
-};
+pub use nuscenes::{CameraFrames, NuScenesAnnotation, NuScenesOptions, NuScenesWriter, SceneInfo};
 pub use sync::{
     synchronize, MissingReason, Rejected, RejectionReason, Slot, SyncConfig, SyncedSet,
     Synchronizer,

@@ -6,6 +6,9 @@ use std::path::PathBuf;
 /// mismatch) are not errors: they are counted and listed in the [`crate::Evaluation`].
 #[derive(Debug, thiserror::Error)]
 pub enum EvalError {
+    /// No drive was given.
+    #[error("no drive to evaluate: give a drive directory or a nuScenes dataroot with scenes")]
+    NoDrives,
     /// The drive holds no ground truth in the frame sets asked for.
     #[error("{drive} has no ground truth in its first {frame_sets} frame sets: nothing to evaluate. Fix: evaluate a drive written with ground truth (for example by `panoptes sim`)")]
     NoGroundTruth {

@@ -74,5 +74,5 @@ pub use error::{EvalError, Result};
 pub use models::load_evaluation_models;
 pub use pose::{PoseMetrics, PoseTally, DEFAULT_PCK_ALPHA};
 pub use report::{EvalProblem, Evaluation};
-pub use run::{check_ground_truth, evaluate, EvalOptions, EvalProgress};
+pub use run::{check_ground_truth, evaluate, evaluate_scenes, EvalOptions, EvalProgress};
 pub use segmentation::{ClassMapping, ConfusionMatrix, SegmentationMetrics, VOID_CLASS};

@@ -9,7 +9,7 @@ use panoptes_pipeline::ModelReport;
 use serde::Serialize;
 
 /// Most per-frame problems listed in the report (all are counted).
-const LISTED_PROBLEMS: usize = 100;
+pub(crate) const LISTED_PROBLEMS: usize = 100;
 
 /// A camera frame that could not be scored.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -50,9 +50,13 @@ pub struct Evaluation {
     pub problems: Vec<EvalProblem>,
     /// Seconds for the whole evaluation.
     pub wall_seconds: f64,
+    /// Each scene's own figures, when several drives (nuScenes scenes) were evaluated
+    /// together; empty otherwise.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub scenes: Vec<Evaluation>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Ledger {
     pub frame_sets: usize,
     pub cameras: usize,

@@ -139,6 +139,20 @@ pub fn evaluate(
     options: &EvalOptions,
     progress: &mut dyn FnMut(EvalProgress),
 ) -> Result<Evaluation> {
+    evaluate_scenes(std::slice::from_ref(drive), models, options, progress)
+}
+
+/// As [`evaluate`] over several drives (the scenes of a nuScenes dataroot, each with its own
+/// rig), one after the other with the same engines, fusion and tracking started afresh for
+/// each: the figures count every scene together, and with more than one drive
+/// [`Evaluation::scenes`] holds each drive's own. `options.limit` applies per drive; progress
+/// counts frame sets across all of them.
+pub fn evaluate_scenes(
+    drives: &[Drive],
+    models: Vec<LoadedModel>,
+    options: &EvalOptions,
+    progress: &mut dyn FnMut(EvalProgress),
+) -> Result<Evaluation> {
     if !(options.pck_alpha.is_finite() && options.pck_alpha > 0.0) {
         return Err(EvalError::Setting {
             setting: "pck_alpha",
@@ -153,37 +167,165 @@ pub fn evaluate(
             expected: "a positive distance in metres, such as 50",
         });
     }
-    check_ground_truth(drive, options.limit)?;
+    let Some(first) = drives.first() else {
+        return Err(EvalError::NoDrives);
+    };
+    for drive in drives {
+        check_ground_truth(drive, options.limit)?;
+    }
     let started = Instant::now();
-    let heads = scored_heads(&models, drive, options);
-    let settings = heads.settings.clone();
+    let heads = scored_heads(&models, first, options);
     let reports = model_reports(&models);
-    let (mut preprocessors, mut engines, mut decoders, names) = stages::split(models);
-    let mut fusion = stages::start_fusion(drive.rig(), &decoders, options.fusion.as_ref())?;
+    let mut stages = stages::split(models);
+    let limited = |drive: &Drive| {
+        options.limit.map_or(drive.frame_sets().len(), |limit| {
+            limit.min(drive.frame_sets().len())
+        })
+    };
+    let total: usize = drives.iter().map(limited).sum();
+    let mut done = 0;
+    let mut scores = Vec::with_capacity(drives.len());
+    for drive in drives {
+        let score = score_drive(
+            drive,
+            limited(drive),
+            &mut stages,
+            &heads,
+            options,
+            &mut || {
+                done += 1;
+                progress(EvalProgress { done, total });
+            },
+        )?;
+        scores.push(score);
+    }
+    let summary = |name: String, score: &DriveScore, wall_seconds: f64| Evaluation {
+        drive: name,
+        models: reports.clone(),
+        frame_sets: score.ledger.frame_sets,
+        cameras: score.ledger.cameras,
+        detection: heads
+            .settings
+            .detection
+            .then(|| score.tally.detection.summarize(&options.ignore)),
+        segmentation: heads.settings.segmentation.as_ref().map(|mapping| {
+            score
+                .tally
+                .segmentation
+                .summarize(mapping.truth_classes(), heads.segmentation.clone())
+        }),
+        depth: heads.settings.max_depth.map(|max_depth| {
+            score
+                .tally
+                .depth
+                .summarize(heads.depth.clone(), Some(max_depth))
+        }),
+        pose: heads
+            .settings
+            .pose_alpha
+            .map(|alpha| score.tally.pose.summarize(alpha)),
+        ego: score
+            .ego
+            .as_ref()
+            .filter(|ego| ego.has_truth())
+            .map(EgoTally::summarize),
+        errors: score.ledger.errors,
+        problems: score.ledger.problems.clone(),
+        wall_seconds,
+        scenes: Vec::new(),
+    };
+    let scenes: Vec<Evaluation> = if drives.len() > 1 {
+        drives
+            .iter()
+            .zip(&scores)
+            .map(|(drive, score)| summary(drive_name(drive), score, score.wall_seconds))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut all = scores.into_iter();
+    let mut merged = all.next().unwrap_or_default();
+    for score in all {
+        merged.merge(score);
+    }
+    let name = if drives.len() > 1 {
+        first.root().display().to_string()
+    } else {
+        drive_name(first)
+    };
+    let mut evaluation = summary(name, &merged, started.elapsed().as_secs_f64());
+    evaluation.scenes = scenes;
+    Ok(evaluation)
+}
+
+/// The drive's directory, with its scene for a nuScenes scene (`DATAROOT#scene-0061`).
+fn drive_name(drive: &Drive) -> String {
+    match drive.scene() {
+        Some(scene) => format!("{}#{}", drive.root().display(), scene.name),
+        None => drive.root().display().to_string(),
+    }
+}
+
+/// What one drive's frame sets counted.
+#[derive(Debug, Clone, Default)]
+struct DriveScore {
+    ledger: Ledger,
+    tally: Tally,
+    ego: Option<EgoTally>,
+    wall_seconds: f64,
+}
+
+impl DriveScore {
+    fn merge(&mut self, other: DriveScore) {
+        self.ledger.frame_sets += other.ledger.frame_sets;
+        self.ledger.cameras += other.ledger.cameras;
+        self.ledger.errors += other.ledger.errors;
+        for problem in other.ledger.problems {
+            if self.ledger.problems.len() < crate::report::LISTED_PROBLEMS {
+                self.ledger.problems.push(problem);
+            }
+        }
+        self.tally.merge(other.tally);
+        self.ego = match (self.ego.take(), other.ego) {
+            (Some(mut mine), Some(theirs)) => {
+                mine.merge(theirs);
+                Some(mine)
+            }
+            (mine, theirs) => mine.or(theirs),
+        };
+        self.wall_seconds += other.wall_seconds;
+    }
+}
+
+/// Scores the first `total` frame sets of one drive; fusion and tracking start afresh.
+fn score_drive(
+    drive: &Drive,
+    total: usize,
+    (preprocessors, engines, decoders, names): &mut stages::Stages,
+    heads: &ScoredHeads,
+    options: &EvalOptions,
+    tick: &mut dyn FnMut(),
+) -> Result<DriveScore> {
+    let started = Instant::now();
+    let settings = &heads.settings;
+    let mut fusion = stages::start_fusion(drive.rig(), decoders, options.fusion.as_ref())?;
     let mut ego = fusion.as_ref().map(|fusion| EgoScoring {
         tally: EgoTally::new(options.ego_max_distance_m),
         categories: categories_of(drive.segmentation_classes(), &fusion.config().bev),
         aliases: options.aliases.clone(),
     });
-    let total = options.limit.map_or(drive.frame_sets().len(), |limit| {
-        limit.min(drive.frame_sets().len())
-    });
     let mut ledger = Ledger::default();
     let mut tally = Tally::default();
-    for (done, frame_set) in drive.frame_sets()[..total].iter().enumerate() {
+    for frame_set in &drive.frame_sets()[..total] {
         let (decoded, truths) = rayon::join(
             // A failure is a per-frame problem, kept as its message.
             || -> std::result::Result<Decoded, String> {
-                let prepared = stages::prepare(
-                    frame_set.clone(),
-                    &mut preprocessors,
-                    Vec::new(),
-                    Instant::now(),
-                );
+                let prepared =
+                    stages::prepare(frame_set.clone(), preprocessors, Vec::new(), Instant::now());
                 let inferred =
-                    stages::infer(prepared, &mut engines).map_err(|error| error.to_string())?;
-                let mut decoded = stages::decode(inferred, &mut decoders, &names)
-                    .map_err(|error| error.to_string())?;
+                    stages::infer(prepared, engines).map_err(|error| error.to_string())?;
+                let mut decoded =
+                    stages::decode(inferred, decoders, names).map_err(|error| error.to_string())?;
                 stages::fuse_if(&mut decoded, fusion.as_mut());
                 Ok(decoded)
             },
@@ -196,8 +338,8 @@ pub fn evaluate(
                     frame_set,
                     &decoded,
                     &truths,
-                    &heads,
-                    &settings,
+                    heads,
+                    settings,
                 );
                 ledger.frame_sets += 1;
                 ledger.cameras += scored.cameras;
@@ -213,33 +355,12 @@ pub fn evaluate(
             }
             Err(message) => ledger.problem(frame_set.index, None, message),
         }
-        progress(EvalProgress {
-            done: done + 1,
-            total,
-        });
+        tick();
     }
-    Ok(Evaluation {
-        drive: drive.root().display().to_string(),
-        models: reports,
-        frame_sets: ledger.frame_sets,
-        cameras: ledger.cameras,
-        detection: settings
-            .detection
-            .then(|| tally.detection.summarize(&options.ignore)),
-        segmentation: settings.segmentation.as_ref().map(|mapping| {
-            tally
-                .segmentation
-                .summarize(mapping.truth_classes(), heads.segmentation.clone())
-        }),
-        depth: settings
-            .max_depth
-            .map(|max_depth| tally.depth.summarize(heads.depth.clone(), Some(max_depth))),
-        pose: settings.pose_alpha.map(|alpha| tally.pose.summarize(alpha)),
-        ego: ego
-            .filter(|ego| ego.tally.has_truth())
-            .map(|ego| ego.tally.summarize()),
-        errors: ledger.errors,
-        problems: ledger.problems,
+    Ok(DriveScore {
+        ledger,
+        tally,
+        ego: ego.map(|ego| ego.tally),
         wall_seconds: started.elapsed().as_secs_f64(),
     })
 }

@@ -140,6 +140,7 @@ fn overlay(criterion: &mut Criterion) {
             perception: Some(&perceptions[index]),
             masks: vec![("drivable", drivable.view()), ("lanes", lanes.view())],
             depth: (index == 1).then(|| depth.view()),
+            truth: &[],
         })
         .collect();
     let style = OverlayStyle::default();

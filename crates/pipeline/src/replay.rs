@@ -47,6 +47,8 @@ pub struct ReplayOptions {
     pub fusion: Option<panoptes_fusion::FusionConfig>,
     /// Also write `overlays/<frame>.jpg`: every camera as it sits on the vehicle, with results.
     pub overlays: bool,
+    /// Draw the drive's ground-truth 2D boxes in the overlays too (white, labelled `gt`).
+    pub overlay_truth: bool,
     /// Set from another thread (Ctrl-C) to stop after the current frame set; outputs are
     /// flushed and the report written.
     pub stop: Arc<AtomicBool>,
@@ -67,6 +69,7 @@ impl ReplayOptions {
             inference_workers: None,
             fusion: Some(panoptes_fusion::FusionConfig::default()),
             overlays: false,
+            overlay_truth: false,
             stop: Arc::new(AtomicBool::new(false)),
         }
     }
@@ -124,12 +127,15 @@ pub(crate) struct RunLedger {
     pub resident: Vec<f64>,
     /// The rig, when overlays are drawn.
     pub overlay_rig: Option<panoptes_rig::CameraRig>,
+    /// Whether overlays show the ground-truth boxes.
+    pub overlay_truth: bool,
 }
 
 impl RunLedger {
     pub fn new(drive: &Drive, options: &ReplayOptions) -> Self {
         Self {
             overlay_rig: options.overlays.then(|| drive.rig().clone()),
+            overlay_truth: options.overlay_truth,
             samples: StageSamples::default(),
             written: 0,
             errors: 0,
@@ -158,7 +164,7 @@ impl RunLedger {
         let started = Instant::now();
         output.write_images(&decoded.images)?;
         if let Some(rig) = &self.overlay_rig {
-            let overlay = draw_overlay(rig, &decoded);
+            let overlay = draw_overlay(rig, &decoded, self.overlay_truth);
             output.write_overlay(decoded.record.frame, &overlay)?;
         }
         let mut record = decoded.record;
@@ -254,7 +260,7 @@ impl RunLedger {
 
 /// The overlay of a decoded frame set, drawn on its original frames (an unreadable frame is
 /// drawn as missing; its problem is already in the record).
-fn draw_overlay(rig: &panoptes_rig::CameraRig, decoded: &Decoded) -> image::RgbImage {
+fn draw_overlay(rig: &panoptes_rig::CameraRig, decoded: &Decoded, truth: bool) -> image::RgbImage {
     let frames: BTreeMap<String, image::RgbImage> = decoded
         .frame_set
         .present()
@@ -264,7 +270,18 @@ fn draw_overlay(rig: &panoptes_rig::CameraRig, decoded: &Decoded) -> image::RgbI
             Some((frame.camera.clone(), image))
         })
         .collect();
-    let cameras = crate::overlay::overlay_cameras(&decoded.record, &decoded.images, &frames);
+    let mut cameras = crate::overlay::overlay_cameras(&decoded.record, &decoded.images, &frames);
+    if truth {
+        for camera in &mut cameras {
+            let boxes = decoded
+                .frame_set
+                .present()
+                .find(|frame| frame.camera == camera.name)
+                .and_then(|frame| frame.ground_truth.as_ref())
+                .map(|truth| truth.annotations.boxes.as_slice());
+            camera.truth = boxes.unwrap_or_default();
+        }
+    }
     // The grid is the pending image the record names; objects come with it from fusion.
     let grid = decoded.record.bev.as_deref().and_then(|path| {
         decoded

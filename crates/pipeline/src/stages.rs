@@ -395,10 +395,11 @@ pub fn milliseconds(start: Instant) -> f64 {
     start.elapsed().as_secs_f64() * 1e3
 }
 
+/// Loaded models split into the per-stage parts: pre-processors, engines, decoders, names.
+pub type Stages = (Vec<Preprocessor>, Vec<Engine>, Vec<Decoder>, Vec<String>);
+
 /// Splits loaded models into the per-stage parts.
-pub fn split(
-    models: Vec<LoadedModel>,
-) -> (Vec<Preprocessor>, Vec<Engine>, Vec<Decoder>, Vec<String>) {
+pub fn split(models: Vec<LoadedModel>) -> Stages {
     let mut preprocessors = Vec::new();
     let mut engines = Vec::new();
     let mut decoders = Vec::new();

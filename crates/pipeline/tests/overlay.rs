@@ -320,6 +320,7 @@ fn tint_changes_pixels_where_the_mask_is_set_and_nowhere_else() {
         perception: Some(&perception),
         masks: vec![("lanes", ids.view())],
         depth: None,
+        truth: &[],
     }];
     let overlay = render_overlay(&rig, 0, 0, &cameras, &style, None);
     let rect = overlay_layout(&rig, &style).tiles[0].rect;
@@ -363,6 +364,7 @@ fn depth_inset_shows_near_red_and_far_blue() {
         perception: Some(&perception),
         masks: Vec::new(),
         depth: Some(metres.view()),
+        truth: &[],
     }];
     let overlay = render_overlay(&rig, 0, 0, &cameras, &style, None);
     let rect = overlay_layout(&rig, &style).tiles[0].rect;
@@ -465,6 +467,7 @@ fn real_nuscenes_frame_is_laid_out_as_on_the_vehicle() {
                 .map(|(_, head, ids)| (head.as_str(), ids.view()))
                 .collect(),
             depth: None,
+            truth: &[],
         })
         .collect();
     let overlay = render_overlay(
@@ -600,6 +603,7 @@ fn fisheye_overlay_draws_the_vehicle_icon_between_the_mirrors() {
             }),
             masks: Vec::new(),
             depth: (name == "FV").then(|| depth.view()),
+            truth: &[],
         })
         .collect();
     let overlay = render_overlay(&rig, 42, 1_234_567, &cameras, &style, None);

@@ -56,11 +56,11 @@ pub use actor::WorldBox;
 pub use classes::{DetectionClass, SemanticClass, COCO_KEYPOINTS};
 pub use error::SimError;
 pub use geometry::{rgb, Material, MeshBuilder, Triangle};
+pub use nuscenes::{nuscenes_category, write_nuscenes, SimScene, NUSCENES_VERSION};
 pub use output::{
     depth_millimetres, encode_frame_set, write_drive, EncodedFrame, InstanceIds, JPEG_QUALITY,
     MIN_KEYPOINT_PERSON_HEIGHT, SYNC_WINDOW_US,
 };
-pub use nuscenes::{nuscenes_category, write_nuscenes, SimScene, NUSCENES_VERSION};
 pub use projector::{CameraProjector, FISHEYE_HALF_ANGLE};
 pub use raster::NEAR_PLANE;
 pub use render::{render, CameraRender};

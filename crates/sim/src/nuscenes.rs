@@ -115,7 +115,8 @@ fn annotations(set: &RenderedFrameSet) -> Vec<NuScenesAnnotation> {
         .filter_map(|object| {
             let occlusion = *least_hidden.get(&object.track_id)?;
             let centre = set.ego_to_world * nalgebra::Point3::from(Vector3::from(object.centre));
-            let rotation = UnitQuaternion::from_axis_angle(&Vector3::z_axis(), ego_yaw + object.yaw);
+            let rotation =
+                UnitQuaternion::from_axis_angle(&Vector3::z_axis(), ego_yaw + object.yaw);
             let [length, width, height] = object.size;
             Some(NuScenesAnnotation {
                 object: object.track_id,

@@ -21,7 +21,8 @@ use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::{CompressionType, FilterType, PngEncoder};
 use image::{ExtendedColorType, ImageEncoder};
 use panoptes_drive::{
-    Annotations, BoundingBox, Cuboid, DriveWriter, FrameInput, Keypoint, PersonKeypoints, Visibility,
+    Annotations, BoundingBox, Cuboid, DriveWriter, FrameInput, Keypoint, PersonKeypoints,
+    Visibility,
 };
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -149,7 +150,11 @@ pub fn write_drive(
                 .map_err(|source| SimError::Io { path, source })?;
         }
         // The set's pose and each camera's at its own exposure time.
-        let mut times: Vec<u64> = set.cameras.iter().map(|camera| camera.timestamp_us).collect();
+        let mut times: Vec<u64> = set
+            .cameras
+            .iter()
+            .map(|camera| camera.timestamp_us)
+            .collect();
         times.push(set.timestamp_us);
         times.sort_unstable();
         times.dedup();

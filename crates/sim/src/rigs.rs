@@ -198,8 +198,8 @@ impl RigPreset {
                 let scale = 1.0 + offset(0.02);
                 let mut pose = camera.sensor_to_ego;
                 pose.translation.vector += shift;
-                pose.rotation = pose.rotation * turn;
-                let model = match camera.model.clone() {
+                pose.rotation *= turn;
+                let model = match camera.model {
                     CameraModel::Pinhole {
                         fx,
                         fy,
@@ -213,21 +213,23 @@ impl RigPreset {
                         cy,
                         distortion,
                     },
-                    CameraModel::KannalaBrandt {
-                        fx,
-                        fy,
-                        cx,
-                        cy,
-                        k,
-                    } => CameraModel::KannalaBrandt {
-                        fx: fx * scale,
-                        fy: fy * scale,
-                        cx,
-                        cy,
-                        k,
-                    },
+                    CameraModel::KannalaBrandt { fx, fy, cx, cy, k } => {
+                        CameraModel::KannalaBrandt {
+                            fx: fx * scale,
+                            fy: fy * scale,
+                            cx,
+                            cy,
+                            k,
+                        }
+                    }
                 };
-                Camera::new(camera.name.clone(), model, camera.width, camera.height, pose)
+                Camera::new(
+                    camera.name.clone(),
+                    model,
+                    camera.width,
+                    camera.height,
+                    pose,
+                )
             })
             .collect();
         Ok(CameraRig::new(cameras)?)

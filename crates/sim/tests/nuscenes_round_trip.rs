@@ -1,6 +1,6 @@
 //! Simulated drives written as the scenes of one nuScenes dataroot read back as the same
 //! frames, rigs, ego poses and 3D boxes as the same drives in our format.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::print_stderr)]
 
 use std::path::Path;
 
@@ -42,7 +42,10 @@ fn scenes_read_back_as_our_drives() {
     };
     let read = Drive::open_scenes(&dataroot, None, &options).unwrap();
     assert_eq!(read.len(), 2);
-    assert!(Drive::open(&dataroot).is_err(), "two scenes are not one drive");
+    assert!(
+        Drive::open(&dataroot).is_err(),
+        "two scenes are not one drive"
+    );
     let listed = Drive::scenes(&dataroot, None).unwrap();
     assert_eq!(listed[1].name, "scene-0032");
     assert_eq!((listed[1].key_frames, listed[1].camera_frames), (3, 78));
@@ -66,7 +69,7 @@ fn scenes_read_back_as_our_drives() {
                 };
                 assert!(bytes(a) == bytes(b), "{} image differs", a.camera);
                 let found = cuboid_offsets(a, b);
-                if mine.index as u64 % KEY_EVERY == 0 {
+                if (mine.index as u64).is_multiple_of(KEY_EVERY) {
                     key_offsets.extend(found.iter().copied());
                 }
                 offsets.extend(found);
@@ -74,7 +77,11 @@ fn scenes_read_back_as_our_drives() {
             assert_eq!(mine.present().count(), theirs.present().count());
         }
         for pose in nuscenes.ego_poses() {
-            assert!(ours.ego_poses().contains(pose), "pose at {}", pose.timestamp_us);
+            assert!(
+                ours.ego_poses().contains(pose),
+                "pose at {}",
+                pose.timestamp_us
+            );
         }
     }
     // Each scene has its own calibration.
@@ -108,16 +115,26 @@ fn scenes_read_back_as_our_drives() {
         offsets.len(),
         100.0 * within(&offsets, 0.05),
     );
-    assert!(median < 0.01 && within(&offsets, 0.05) > 0.75, "median {median}");
+    assert!(
+        median < 0.01 && within(&offsets, 0.05) > 0.75,
+        "median {median}"
+    );
     assert!(unmatched * 50 < offsets.len(), "{unmatched} unmatched");
 }
 
 fn same_rig(ours: &panoptes_rig::CameraRig, theirs: &panoptes_rig::CameraRig) {
-    assert_eq!(ours.names().collect::<Vec<_>>(), theirs.names().collect::<Vec<_>>());
+    assert_eq!(
+        ours.names().collect::<Vec<_>>(),
+        theirs.names().collect::<Vec<_>>()
+    );
     for (a, b) in ours.cameras().iter().zip(theirs.cameras()) {
         assert_eq!((a.width, a.height), (b.width, b.height));
         let (fa, fb) = (a.model.focal_and_centre(), b.model.focal_and_centre());
-        assert!((fa.0 - fb.0).abs() < 1e-9 && (fa.3 - fb.3).abs() < 1e-9, "{}", a.name);
+        assert!(
+            (fa.0 - fb.0).abs() < 1e-9 && (fa.3 - fb.3).abs() < 1e-9,
+            "{}",
+            a.name
+        );
         let offset = a.sensor_to_ego.inverse() * b.sensor_to_ego;
         assert!(offset.translation.vector.norm() < 1e-9, "{}", a.name);
         assert!(offset.rotation.angle() < 1e-9, "{}", a.name);
@@ -128,12 +145,15 @@ fn same_rig(ours: &panoptes_rig::CameraRig, theirs: &panoptes_rig::CameraRig) {
 /// of the same class and size (infinite when there is none).
 fn cuboid_offsets(ours: &panoptes_drive::Frame, theirs: &panoptes_drive::Frame) -> Vec<f64> {
     let (Some(mine), Some(other)) = (&ours.ground_truth, &theirs.ground_truth) else {
-        panic!("{} at {} lacks ground truth", ours.camera, ours.timestamp_us);
+        panic!(
+            "{} at {} lacks ground truth",
+            ours.camera, ours.timestamp_us
+        );
     };
     mine.annotations
         .cuboids
         .iter()
-        .filter_map(|cuboid| {
+        .map(|cuboid| {
             let distance = |other: &panoptes_drive::Cuboid| {
                 let d: f64 = (0..3)
                     .map(|axis| (cuboid.center[axis] - other.center[axis]).powi(2))
@@ -147,7 +167,7 @@ fn cuboid_offsets(ours: &panoptes_drive::Frame, theirs: &panoptes_drive::Frame) 
                 .iter()
                 .filter(same)
                 .min_by(|a, b| distance(a).total_cmp(&distance(b)));
-            Some(nearest.map_or(f64::INFINITY, distance))
+            nearest.map_or(f64::INFINITY, distance)
         })
         .collect()
 }

@@ -2,7 +2,6 @@
 //! throughput against inference alone.
 
 use anyhow::Context;
-use panoptes_drive::Drive;
 use panoptes_pipeline::{Pacing, ReplayOptions, StageBenchmark, WorkerBenchmark};
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
@@ -21,8 +20,10 @@ use std::sync::Arc;
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
-    /// Drive directory or nuScenes dataroot.
+    /// Drive directory or nuScenes dataroot (its first scene, or the first `--scene`).
     drive: PathBuf,
+    #[command(flatten)]
+    scenes: super::drives::SceneArgs,
     #[command(flatten)]
     model: super::models::ModelArgs,
     #[command(flatten)]
@@ -55,7 +56,10 @@ pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()>
     if let Some(path) = &args.json {
         super::models::prepare_output_file(path)?;
     }
-    let drive = Drive::open(&args.drive)?;
+    let drive = args.scenes.open(&args.drive)?.remove(0);
+    if let Some(scene) = drive.scene() {
+        eprintln!("panoptes bench: scene {}", scene.name);
+    }
     let frame_set = drive
         .frame_sets()
         .iter()
@@ -77,6 +81,7 @@ pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()>
         inference_workers: args.workers,
         fusion: args.fusion.config()?,
         overlays: false,
+        overlay_truth: false,
         stop: Arc::new(AtomicBool::new(false)),
     };
     let mut stages: Vec<StageBenchmark> = Vec::new();

@@ -2,7 +2,6 @@
 
 use crate::progress::ProgressDisplay;
 use anyhow::Context;
-use panoptes_drive::Drive;
 use panoptes_eval::{EvalOptions, EvalProgress, Evaluation, IgnoreRule};
 use std::path::PathBuf;
 
@@ -37,8 +36,11 @@ use std::path::PathBuf;
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
-    /// Drive directory with ground truth (for example written by `panoptes sim`).
+    /// Drive directory with ground truth (for example written by `panoptes sim`), or a nuScenes
+    /// dataroot with annotation tables (its scenes evaluated together, each also on its own).
     drive: PathBuf,
+    #[command(flatten)]
+    scenes: super::drives::SceneArgs,
     #[command(flatten)]
     model: super::models::ModelArgs,
     /// Write the metrics as JSON to this file.
@@ -99,14 +101,25 @@ pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()>
     if let Some(path) = &args.json {
         super::models::prepare_output_file(path)?;
     }
-    let drive = Drive::open(&args.drive)?;
+    let drives = args.scenes.open(&args.drive)?;
     // Before loading models: a drive without ground truth fails at once.
-    panoptes_eval::check_ground_truth(&drive, args.limit)?;
+    for drive in &drives {
+        panoptes_eval::check_ground_truth(drive, args.limit)?;
+    }
+    let cameras = drives[0].rig().len();
+    if let Some(other) = drives.iter().find(|drive| drive.rig().len() != cameras) {
+        anyhow::bail!(
+            "{}: scenes with {} and {} cameras cannot share the models' engines; evaluate them apart with --scene",
+            args.drive.display(),
+            cameras,
+            other.rig().len()
+        );
+    }
     let models = panoptes_eval::load_evaluation_models(
         &requests,
         &targets,
         args.model.optimization()?,
-        drive.rig().len(),
+        cameras,
         args.score_threshold,
     )?;
     for model in &models {
@@ -117,12 +130,17 @@ pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()>
             model.manifest.weights.display()
         );
     }
-    let total = args.limit.map_or(drive.frame_sets().len(), |limit| {
-        limit.min(drive.frame_sets().len())
-    });
+    let total: usize = drives
+        .iter()
+        .map(|drive| {
+            args.limit.map_or(drive.frame_sets().len(), |limit| {
+                limit.min(drive.frame_sets().len())
+            })
+        })
+        .sum();
     let display = ProgressDisplay::new(total as u64, "panoptes eval", "frame sets");
     let mut progress = |progress: EvalProgress| display.update(progress.done as u64);
-    let evaluation = panoptes_eval::evaluate(&drive, models, &options, &mut progress)
+    let evaluation = panoptes_eval::evaluate_scenes(&drives, models, &options, &mut progress)
         .with_context(|| format!("evaluation of {} failed", args.drive.display()))?;
     display.finish();
     if let Some(path) = &args.json {
@@ -131,6 +149,22 @@ pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()>
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     print!("{}", table(&evaluation));
+    for scene in &evaluation.scenes {
+        let figure =
+            |value: Option<f64>| value.map_or("-".to_string(), |value| format!("{value:.3}"));
+        println!(
+            "{}: {} frame sets, detection.map50 {}, ego.detection.map {}",
+            scene.drive.rsplit('#').next().unwrap_or(&scene.drive),
+            scene.frame_sets,
+            figure(
+                scene
+                    .detection
+                    .as_ref()
+                    .and_then(|detection| detection.map50)
+            ),
+            figure(scene.ego.as_ref().and_then(|ego| ego.detection.map)),
+        );
+    }
     Ok(())
 }
 

@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod doctor;
+pub mod drives;
 pub mod eval;
 pub mod info;
 pub mod inspect;

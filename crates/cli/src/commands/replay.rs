@@ -41,10 +41,13 @@ pub struct Args {
     /// Drive directory (with rig.json) or nuScenes dataroot (with v1.0-*/ tables).
     drive: PathBuf,
     #[command(flatten)]
+    scenes: super::drives::SceneArgs,
+    #[command(flatten)]
     model: super::models::ModelArgs,
     #[command(flatten)]
     fusion: super::models::FusionArgs,
-    /// Output directory (created; perception.jsonl is replaced).
+    /// Output directory (created; perception.jsonl is replaced). Several nuScenes scenes go to
+    /// DIR/<scene>/ each.
     #[arg(long)]
     out: PathBuf,
     /// Replay only the first N frame sets.
@@ -67,6 +70,10 @@ pub struct Args {
     /// on) the bird's-eye view with every object's footprint and track id.
     #[arg(long)]
     overlays: bool,
+    /// With --overlays: also draw the drive's ground-truth 2D boxes (white, labelled `gt:`
+    /// and the class), for example a nuScenes dataroot's annotations projected the devkit's way.
+    #[arg(long, requires = "overlays")]
+    truth: bool,
     /// Inference workers, each with its own engines, working on alternate frame sets (default:
     /// 2 on a CPU with at least 2 cores, sharing the cores; else 1). 1 gives the lowest latency
     /// per frame set, 2 the most frame sets per second on a small CPU.
@@ -82,7 +89,7 @@ pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()>
     anyhow::ensure!(args.workers != Some(0), "--workers must be at least 1");
     let models = args.model.requests(matches)?;
     let targets = args.model.targets()?;
-    let drive = Drive::open(&args.drive)?;
+    let drives = args.scenes.open(&args.drive)?;
     let stop = Arc::new(AtomicBool::new(false));
     let handler_stop = Arc::clone(&stop);
     // A second Ctrl-C is not caught again: the default handler then ends the process.
@@ -103,27 +110,52 @@ pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()>
         inference_workers: args.workers,
         fusion: args.fusion.config()?,
         overlays: args.overlays,
+        overlay_truth: args.truth,
         stop,
     };
-    let loaded = panoptes_pipeline::load_models(&options, drive.rig().len())?;
+    let several = drives.len() > 1;
+    for drive in &drives {
+        if options.stop.load(Ordering::Relaxed) {
+            break;
+        }
+        let options = ReplayOptions {
+            out: super::drives::output_directory(&args.out, drive, several),
+            ..options.clone()
+        };
+        let label = super::drives::scene_prefix(drive, several);
+        replay_drive(drive, &options, &label, args.sequential)
+            .with_context(|| format!("replay of {} failed", args.drive.display()))?;
+    }
+    Ok(())
+}
+
+/// Replays one drive (or scene) and prints its summary line, `label` before it.
+#[allow(clippy::print_stdout, clippy::print_stderr)]
+fn replay_drive(
+    drive: &Drive,
+    options: &ReplayOptions,
+    label: &str,
+    sequential: bool,
+) -> anyhow::Result<()> {
+    let loaded = panoptes_pipeline::load_models(options, drive.rig().len())?;
     for model in &loaded {
         eprintln!(
-            "panoptes replay: {} on {} ({})",
+            "panoptes replay: {label}{} on {} ({})",
             model.manifest.name,
             model.engine.target(),
             model.manifest.weights.display()
         );
     }
-    let total = panoptes_pipeline::FrameSource::new(&drive, args.limit, args.repeat).total();
-    let display = ProgressDisplay::new(total as u64, "panoptes replay", "frame sets");
+    let total = panoptes_pipeline::FrameSource::new(drive, options.limit, options.repeat).total();
+    let title = format!("panoptes replay {}", label.trim_end_matches(": "));
+    let display = ProgressDisplay::new(total as u64, title.trim_end(), "frame sets");
     let mut progress = |progress: Progress| display.update(progress.done as u64);
-    let replay = if args.sequential {
+    let replay = if sequential {
         panoptes_pipeline::replay_sequential
     } else {
         panoptes_pipeline::replay_concurrent
     };
-    let report = replay(&drive, loaded, &options, &mut progress)
-        .with_context(|| format!("replay of {} failed", args.drive.display()))?;
+    let report = replay(drive, loaded, options, &mut progress)?;
     display.finish();
     let total_latency = report
         .latency_ms
@@ -131,7 +163,7 @@ pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()>
         .map_or(0.0, |latency| latency.p50);
     let dropped: usize = report.drops.values().sum();
     println!(
-        "replayed {} frame sets ({dropped} dropped) in {:.1} s ({:.2} frame sets/s, latency p50 {:.1} ms) on {}; {} problems{}; outputs in {}",
+        "{label}replayed {} frame sets ({dropped} dropped) in {:.1} s ({:.2} frame sets/s, latency p50 {:.1} ms) on {}; {} problems{}; outputs in {}",
         report.frame_sets,
         report.wall_seconds,
         report.frame_sets_per_second,
@@ -139,7 +171,7 @@ pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()>
         workers_label(&report),
         report.errors,
         if report.interrupted { " (interrupted)" } else { "" },
-        args.out.display()
+        options.out.display()
     );
     Ok(())
 }

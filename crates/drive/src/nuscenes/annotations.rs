@@ -49,9 +49,7 @@ impl Track {
         let next = self.keys.get(after);
         match (before, next) {
             (_, Some(next)) if next.timestamp_us == timestamp_us => Some(*next),
-            (Some(before), Some(next))
-                if next.timestamp_us - before.timestamp_us <= MAX_GAP_US =>
-            {
+            (Some(before), Some(next)) if next.timestamp_us - before.timestamp_us <= MAX_GAP_US => {
                 let span = (next.timestamp_us - before.timestamp_us) as f64;
                 let fraction = (timestamp_us - before.timestamp_us) as f64 / span;
                 Some(Key {
@@ -144,8 +142,7 @@ pub(crate) fn frame_annotations(
         let Some(key) = track.at(timestamp_us) else {
             continue;
         };
-        let box_to_world =
-            Isometry3::from_parts(Translation3::from(key.centre), key.rotation);
+        let box_to_world = Isometry3::from_parts(Translation3::from(key.centre), key.rotation);
         let box_to_ego = world_to_ego * box_to_world;
         let Some(box_xywh) = devkit_box(camera, &box_to_ego, key.size_wlh) else {
             continue;
@@ -173,7 +170,11 @@ pub(crate) fn frame_annotations(
 /// The devkit's 2D box of a 3D box (in the ego frame), in drive pixel coordinates (origin at
 /// the top-left corner of the top-left pixel: the model's projection plus half a pixel),
 /// clipped to the image; `None` when no part of it falls inside.
-fn devkit_box(camera: &Camera, box_to_ego: &Isometry3<f64>, size_wlh: [f64; 3]) -> Option<[f64; 4]> {
+fn devkit_box(
+    camera: &Camera,
+    box_to_ego: &Isometry3<f64>,
+    size_wlh: [f64; 3],
+) -> Option<[f64; 4]> {
     let [width, length, height] = size_wlh;
     let ego_to_sensor = camera.sensor_to_ego.inverse() * box_to_ego;
     let mut points = Vec::with_capacity(8);
@@ -234,10 +235,13 @@ fn convex_hull(mut points: Vec<Point2<f64>>) -> Vec<Point2<f64>> {
     hull
 }
 
+/// How far inside one edge of the rectangle a point lies (negative: outside).
+type Inside<'a> = dyn Fn(&Point2<f64>) -> f64 + 'a;
+
 /// A convex polygon clipped to `[0, width] × [0, height]` (Sutherland–Hodgman).
 fn clip_to_rectangle(polygon: &[Point2<f64>], width: f64, height: f64) -> Vec<Point2<f64>> {
     // Each edge: inside when `value(point) >= 0`.
-    let edges: [&dyn Fn(&Point2<f64>) -> f64; 4] = [
+    let edges: [&Inside<'_>; 4] = [
         &|point| point.x,
         &|point| width - point.x,
         &|point| point.y,
@@ -325,8 +329,14 @@ mod tests {
         let ahead = Isometry3::translation(10.0, 0.0, 0.0);
         let [x, y, w, h] = devkit_box(&camera, &ahead, [2.0, 4.0, 1.0]).unwrap();
         // Nearest face at 8 m: half width 1 m → 6.25 px either side of the centre column 50.
-        assert!((x - 43.75).abs() < 1e-9 && (w - 12.5).abs() < 1e-9, "{x} {w}");
-        assert!((y - 21.875).abs() < 1e-9 && (h - 6.25).abs() < 1e-9, "{y} {h}");
+        assert!(
+            (x - 43.75).abs() < 1e-9 && (w - 12.5).abs() < 1e-9,
+            "{x} {w}"
+        );
+        assert!(
+            (y - 21.875).abs() < 1e-9 && (h - 6.25).abs() < 1e-9,
+            "{y} {h}"
+        );
         let left = Isometry3::translation(10.0, 8.5, 0.0);
         let [x, _, w, _] = devkit_box(&camera, &left, [2.0, 4.0, 1.0]).unwrap();
         assert_eq!(x, 0.0);

@@ -127,7 +127,11 @@ pub(crate) fn choose_version(root: &Path, version: Option<&str>) -> Result<Strin
             problem: format!(
                 "{} has no table directory {version} with a sample_data.json (found: {})",
                 root.display(),
-                if found.is_empty() { "none".to_owned() } else { found.join(", ") }
+                if found.is_empty() {
+                    "none".to_owned()
+                } else {
+                    found.join(", ")
+                }
             ),
         }),
         (None, [only]) => Ok(only.clone()),
@@ -248,17 +252,20 @@ pub(crate) fn list_scenes(root: &Path, version: &str) -> Result<Vec<SceneInfo>, 
     let all: Vec<usize> = (0..catalogue.scenes.len()).collect();
     let scene_of_sample = catalogue.samples_of(&all);
     let mut counts: HashMap<usize, usize> = HashMap::new();
-    read_filtered(&catalogue.file("sample_data"), |record: &SampleDataRecord| {
-        if catalogue
-            .cameras
-            .contains_key(record.calibrated_sensor_token.as_str())
-        {
-            if let Some(scene) = scene_of_sample.get(record.sample_token.as_str()) {
-                *counts.entry(*scene).or_default() += 1;
+    read_filtered(
+        &catalogue.file("sample_data"),
+        |record: &SampleDataRecord| {
+            if catalogue
+                .cameras
+                .contains_key(record.calibrated_sensor_token.as_str())
+            {
+                if let Some(scene) = scene_of_sample.get(record.sample_token.as_str()) {
+                    *counts.entry(*scene).or_default() += 1;
+                }
             }
-        }
-        false
-    })?;
+            false
+        },
+    )?;
     Ok(catalogue.summaries(&counts))
 }
 
@@ -307,13 +314,12 @@ pub(crate) fn read_scenes(
         .map(|(_, record)| record.ego_pose_token.as_str())
         .collect();
     let ego_file = catalogue.file("ego_pose");
-    let poses: HashMap<String, EgoPose> =
-        read_filtered(&ego_file, |pose: &EgoPoseRecord| {
-            needed.contains(pose.token.as_str())
-        })?
-        .into_iter()
-        .map(|(position, pose)| checked_pose(&ego_file, position, pose))
-        .collect::<Result<_, _>>()?;
+    let poses: HashMap<String, EgoPose> = read_filtered(&ego_file, |pose: &EgoPoseRecord| {
+        needed.contains(pose.token.as_str())
+    })?
+    .into_iter()
+    .map(|(position, pose)| checked_pose(&ego_file, position, pose))
+    .collect::<Result<_, _>>()?;
     let tracks = read_tracks(&catalogue, &scene_of_sample, &options.categories)?;
     let mut by_scene: HashMap<usize, Vec<(usize, SampleDataRecord)>> = HashMap::new();
     for (position, record) in records {
@@ -336,12 +342,9 @@ pub(crate) fn read_scenes(
             if let Some(summary) = &mut summary {
                 summary.camera_frames = records.len();
             }
-            let tracks = tracks.as_ref().map(|tracks| {
-                tracks
-                    .get(scene)
-                    .map(Vec::as_slice)
-                    .unwrap_or_default()
-            });
+            let tracks = tracks
+                .as_ref()
+                .map(|tracks| tracks.get(scene).map(Vec::as_slice).unwrap_or_default());
             context.read_scene(summary, &records, tracks)
         })
         .collect()
@@ -447,7 +450,10 @@ fn read_tracks(
         let Some((instance_id, class)) = instances.get(&annotation.instance_token) else {
             return Err(invalid(
                 "instance_token",
-                format!("token `{}` is not in instance.json", annotation.instance_token),
+                format!(
+                    "token `{}` is not in instance.json",
+                    annotation.instance_token
+                ),
                 "use complete nuScenes tables",
             ));
         };
@@ -479,7 +485,10 @@ fn read_tracks(
         let occlusion = occlusion_of_visibility(&annotation.visibility_token).ok_or_else(|| {
             invalid(
                 "visibility_token",
-                format!("`{}` is not a visibility level", annotation.visibility_token),
+                format!(
+                    "`{}` is not a visibility level",
+                    annotation.visibility_token
+                ),
                 "use \"1\" to \"4\", or \"\" when unknown",
             )
         })?;
@@ -674,7 +683,9 @@ impl SceneContext<'_> {
                             .to_owned(),
                     });
                 }
-                Some((_, _, width, height)) if (*width, *height) != (record.width, record.height) => {
+                Some((_, _, width, height))
+                    if (*width, *height) != (record.width, record.height) =>
+                {
                     return Err(DriveError::InvalidField {
                         file: file.to_owned(),
                         field: format!("[{position}].width"),
@@ -732,7 +743,10 @@ impl SceneContext<'_> {
                     .cameras()
                     .iter()
                     .map(|camera| {
-                        match present.iter().position(|(frame, _)| frame.camera == camera.name) {
+                        match present
+                            .iter()
+                            .position(|(frame, _)| frame.camera == camera.name)
+                        {
                             Some(index) => CameraFrame::Present(present.swap_remove(index).0),
                             None => CameraFrame::Missing {
                                 camera: camera.name.clone(),
@@ -768,12 +782,22 @@ fn all_frame_sets(
     };
     let times: Vec<Vec<u64>> = streams
         .iter()
-        .map(|stream| stream.iter().map(|(_, frame, _)| frame.timestamp_us).collect())
+        .map(|stream| {
+            stream
+                .iter()
+                .map(|(_, frame, _)| frame.timestamp_us)
+                .collect()
+        })
         .collect();
     let sets = synchronize(&times, config)?;
     let mut frames: Vec<Vec<Option<Frame>>> = streams
         .into_iter()
-        .map(|stream| stream.into_iter().map(|(_, frame, _)| Some(frame)).collect())
+        .map(|stream| {
+            stream
+                .into_iter()
+                .map(|(_, frame, _)| Some(frame))
+                .collect()
+        })
         .collect();
     Ok(sets
         .into_iter()

@@ -22,7 +22,8 @@ use crate::writer::create_empty_directory;
 /// One annotated box of the current sample, in the global frame.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NuScenesAnnotation {
-    /// The caller's identity of the object, the same in every sample of the dataroot.
+    /// The caller's identity of the object, the same in every sample of the scene (objects of
+    /// different scenes are different instances).
     pub object: u64,
     /// nuScenes category name (for example `vehicle.car`).
     pub category: String,
@@ -52,8 +53,8 @@ pub struct NuScenesWriter {
     categories: Vec<CategoryRecord>,
     instances: Vec<InstanceRecord>,
     annotations: Vec<AnnotationRecord>,
-    /// The caller's object → position in `instances`.
-    instance_of: HashMap<u64, usize>,
+    /// (Scene position, the caller's object) → position in `instances`.
+    instance_of: HashMap<(usize, u64), usize>,
     scene: Option<OpenScene>,
 }
 
@@ -359,7 +360,8 @@ impl NuScenesWriter {
                 token
             }
         };
-        let instance = match self.instance_of.get(&annotation.object) {
+        let key = (self.scenes.len(), annotation.object);
+        let instance = match self.instance_of.get(&key) {
             Some(&instance) => instance,
             None => {
                 let token = self.token();
@@ -370,8 +372,7 @@ impl NuScenesWriter {
                     first_annotation_token: String::new(),
                     last_annotation_token: String::new(),
                 });
-                self.instance_of
-                    .insert(annotation.object, self.instances.len() - 1);
+                self.instance_of.insert(key, self.instances.len() - 1);
                 self.instances.len() - 1
             }
         };
@@ -416,10 +417,15 @@ impl NuScenesWriter {
 
     /// Writes the tables and returns the dataroot.
     pub fn finish(self) -> Result<PathBuf, DriveError> {
-        let visibility = [("1", "v0-40"), ("2", "v40-60"), ("3", "v60-80"), ("4", "v80-100")]
-            .map(|(token, level)| {
-                serde_json::json!({"token": token, "level": level, "description": ""})
-            });
+        let visibility = [
+            ("1", "v0-40"),
+            ("2", "v40-60"),
+            ("3", "v60-80"),
+            ("4", "v80-100"),
+        ]
+        .map(
+            |(token, level)| serde_json::json!({"token": token, "level": level, "description": ""}),
+        );
         self.write("sensor", &self.sensors)?;
         self.write("calibrated_sensor", &self.calibrations)?;
         self.write("log", &self.logs)?;

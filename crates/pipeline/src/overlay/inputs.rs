@@ -43,6 +43,7 @@ pub fn overlay_cameras<'a>(
                     PendingImage::Depth(map) => Some(map.metres().view()),
                     PendingImage::Mask(_) | PendingImage::Bev(_) => None,
                 }),
+            truth: &[],
         })
         .collect()
 }

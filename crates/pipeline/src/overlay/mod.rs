@@ -11,6 +11,7 @@
 //! - depth as an inset in the bottom-right corner (Turbo ramp: red near, blue at
 //!   [`OverlayStyle::depth_max_m`] and beyond, black where invalid), so the scene itself stays
 //!   readable;
+//! - ground-truth boxes, when given, as thin white outlines labelled `gt:class` under them;
 //! - the camera name and its detection count top-left; a missing camera is a grey tile saying
 //!   `MISSING: reason`.
 //!
@@ -63,6 +64,8 @@ pub struct OverlayCamera<'a> {
     pub masks: Vec<(&'a str, ArrayView2<'a, u8>)>,
     /// Depth in metres `[height, width]`, NaN where invalid (e.g. `DepthMap::metres().view()`).
     pub depth: Option<ArrayView2<'a, f32>>,
+    /// Ground-truth 2D boxes to draw beside the results (white outlines labelled `gt:class`).
+    pub truth: &'a [panoptes_drive::BoundingBox],
 }
 
 /// How an overlay looks.

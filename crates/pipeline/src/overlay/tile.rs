@@ -45,6 +45,25 @@ pub fn render_tile(
         area.width as f32 / frame.width().max(1) as f32,
         area.height as f32 / frame.height().max(1) as f32,
     );
+    for truth in data.truth {
+        let [left, top, width, height] = truth.box_xywh;
+        let (left, top) = (left as f32 * to_tile.0, top as f32 * to_tile.1);
+        let (width, height) = (width as f32 * to_tile.0, height as f32 * to_tile.1);
+        let (x0, y0) = (x + left.round() as i64, y + top.round() as i64);
+        let (w, h) = (
+            width.round().max(1.0) as i64,
+            height.round().max(1.0) as i64,
+        );
+        canvas.stroke_rect(x0, y0, w, h, 1, TRUTH_WHITE);
+        let label_scale = style.label_scale.max(1);
+        canvas.text(
+            x0 + 1,
+            y0 + h + 1,
+            &format!("gt:{}", truth.class),
+            label_scale,
+            TRUTH_WHITE,
+        );
+    }
     if let Some(perception) = data.perception {
         for detection in &perception.detections {
             draw_skeleton(&mut canvas, area, detection, to_tile, style);
@@ -63,6 +82,9 @@ pub fn render_tile(
     let count = data.perception.map_or(0, |p| p.detections.len());
     canvas.label(x, y, &format!("{} ({count})", camera.name), scale);
 }
+
+/// Outline colour of ground-truth boxes.
+const TRUTH_WHITE: image::Rgb<u8> = image::Rgb([255, 255, 255]);
 
 /// Why a camera has no tile image, or `None` when it has one.
 fn missing_reason(data: Option<&OverlayCamera<'_>>) -> Option<String> {
