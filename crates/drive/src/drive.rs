@@ -57,23 +57,8 @@ impl Drive {
     /// As [`Drive::open`], with a synchronization setting for our drives (nuScenes key frames
     /// are grouped by their samples).
     pub fn open_with(path: &Path, sync: Option<SyncConfig>) -> Result<Self, DriveError> {
-        let mut drives = Self::open_scenes(path, sync, &NuScenesOptions::default())?;
-        if drives.len() == 1 {
-            return Ok(drives.remove(0));
-        }
-        let names: Vec<&str> = drives
-            .iter()
-            .filter_map(|drive| drive.scene().map(|scene| scene.name.as_str()))
-            .collect();
-        Err(DriveError::InvalidSetting {
-            setting: "scene",
-            problem: format!(
-                "{} holds {} scenes ({}); choose scenes (`--scene NAME`) or read them all with Drive::open_scenes",
-                path.display(),
-                drives.len(),
-                names.join(", ")
-            ),
-        })
+        let drives = Self::open_scenes(path, sync, &NuScenesOptions::default())?;
+        only_scene(path, drives)
     }
 
     /// Opens our drive directory (one drive; `nuscenes` is not used) or the scenes of a
@@ -112,17 +97,8 @@ impl Drive {
             version: Some(version.to_owned()),
             ..NuScenesOptions::default()
         };
-        let mut drives = Self::open_scenes(dataroot, None, &options)?;
-        match drives.len() {
-            1 => Ok(drives.remove(0)),
-            count => Err(DriveError::InvalidSetting {
-                setting: "scene",
-                problem: format!(
-                    "{} holds {count} scenes; read them with Drive::open_scenes",
-                    dataroot.display()
-                ),
-            }),
-        }
+        let drives = Self::open_scenes(dataroot, None, &options)?;
+        only_scene(dataroot, drives)
     }
 
     /// The scenes of a nuScenes dataroot (name, description, key frames, camera frames,
@@ -179,4 +155,24 @@ impl Drive {
     pub fn into_frame_sets(self) -> Vec<FrameSet> {
         self.frame_sets
     }
+}
+
+/// The one drive read from `path`, or an error naming the scenes when there are several.
+fn only_scene(path: &Path, mut drives: Vec<Drive>) -> Result<Drive, DriveError> {
+    if drives.len() == 1 {
+        return Ok(drives.remove(0));
+    }
+    let names: Vec<&str> = drives
+        .iter()
+        .filter_map(|drive| drive.scene().map(|scene| scene.name.as_str()))
+        .collect();
+    Err(DriveError::InvalidSetting {
+        setting: "scene",
+        problem: format!(
+            "{} holds {} scenes ({}); choose scenes (`--scene NAME`) or read them all with Drive::open_scenes",
+            path.display(),
+            drives.len(),
+            names.join(", ")
+        ),
+    })
 }
