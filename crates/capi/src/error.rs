@@ -25,11 +25,7 @@ pub(crate) fn guard(
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)) {
         Ok(Ok(status) | Err(status)) => status,
         Err(payload) => {
-            let message = payload
-                .downcast_ref::<&str>()
-                .map(|text| (*text).to_owned())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "a panic without a message".to_owned());
+            let message = panoptes::panic_message(payload.as_ref());
             fail(
                 PanoptesStatus::PanoptesPanic,
                 format!("panic in panoptes: {message}"),

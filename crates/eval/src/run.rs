@@ -308,6 +308,7 @@ fn score_drive(
 ) -> Result<DriveScore> {
     let started = Instant::now();
     let settings = &heads.settings;
+    stages::expect_rig(preprocessors, drive.rig());
     let mut fusion = stages::start_fusion(drive.rig(), decoders, options.fusion.as_ref())?;
     let mut ego = fusion.as_ref().map(|fusion| EgoScoring {
         tally: EgoTally::new(options.ego_max_distance_m),

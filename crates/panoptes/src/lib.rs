@@ -17,7 +17,10 @@
 //!   the [`EgoObject`]s around the vehicle with track ids and velocities) with the masks, depth
 //!   maps and the [`BevGrid`] in memory;
 //! - [`Perception::stats`]: frames pushed, sets formed and partial, drops, late and out-of-order
-//!   frames, latency from capture to result;
+//!   frames, faults by [`FaultKind`], latency from capture to result; a stage stuck past
+//!   [`PerceptionBuilder::with_stage_timeout`] stops the pipeline instead of hanging it, and
+//!   [`PerceptionBuilder::with_fault_injector`] injects faults ([`FaultPlan`]) to test a stack's
+//!   handling of them;
 //! - [`Perception::shutdown`].
 //!
 //! ```no_run
@@ -64,7 +67,8 @@ pub use panoptes_fusion::{
 pub use panoptes_heads::{ClassMap, DepthMap, Detection};
 pub use panoptes_pipeline::stages::{Decoded, PendingImage};
 pub use panoptes_pipeline::{
-    CameraPerception, FramePerception, Latency, Perception, PerceptionBuilder, PerceptionFailure,
+    panic_message, CameraPerception, FaultInjector, FaultKind, FaultPlan, FramePerception,
+    Injected, InjectionPoint, Latency, Perception, PerceptionBuilder, PerceptionFailure,
     PerceptionResult, PipelineError, PushOutcome, Shutdown, StageTimes, Stats,
 };
 pub use panoptes_preprocess::{Bytes, ImageData, PixelFormat};

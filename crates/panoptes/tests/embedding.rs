@@ -3,8 +3,8 @@
 #![allow(clippy::unwrap_used)]
 
 use panoptes::{
-    CameraRig, Detection, ImageData, MissingReason, Perception, PerceptionFailure, PixelFormat,
-    PushOutcome, SyncConfig,
+    CameraRig, Detection, FaultKind, ImageData, MissingReason, Perception, PerceptionFailure,
+    PixelFormat, PushOutcome, SyncConfig,
 };
 use panoptes_drive::Drive;
 use std::path::PathBuf;
@@ -232,12 +232,26 @@ fn a_set_missing_a_camera_goes_when_the_wait_runs_out_and_late_frames_are_counte
         .push_frame("CAM_ROOF", 0, again.image.clone())
         .unwrap_err();
     assert!(error.to_string().contains("CAM_ROOF"), "{error}");
+    // Older than the camera's previous frame: out of order, counted with the duplicate.
+    let older = perception
+        .push_frame(&again.camera, again.timestamp_us - 1, again.image.clone())
+        .unwrap();
+    assert!(matches!(older, PushOutcome::Rejected(_)), "{older:?}");
     let stats = perception.stats();
     assert_eq!(
         (stats.partial_sets, stats.late, stats.out_of_order),
-        (1, 1, 1)
+        (1, 1, 2)
     );
     assert_eq!(stats.frames_pushed, 5);
+    let kinds = |kind| stats.faults.get(&kind).copied();
+    assert_eq!(
+        kinds(FaultKind::CameraMissing),
+        Some(1),
+        "{:?}",
+        stats.faults
+    );
+    assert_eq!(kinds(FaultKind::FrameLate), Some(1));
+    assert_eq!(kinds(FaultKind::TimestampNotAfterPrevious), Some(2));
 }
 
 #[test]

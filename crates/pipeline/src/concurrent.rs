@@ -3,16 +3,22 @@
 //! t−1 decoded. Each stage is single-threaded and FIFO, so results leave in order and equal the
 //! sequential path's (the same stage functions run on the same inputs).
 
-use crate::error::Result;
+use crate::error::{PipelineError, Result};
+use crate::fault::{Fault, FaultInjector, FaultKind, InjectionPoint};
 use crate::model::LoadedModel;
-use crate::replay::{model_reports, Progress, ReplayOptions, RunLedger};
+use crate::replay::{
+    conclude, failure_fault, model_reports, Ending, Progress, ReplayOptions, RunLedger,
+};
 use crate::report::Report;
 use crate::sink::OutputDirectory;
 use crate::source::FrameSource;
 use crate::stages::{self, Decoded};
-use crossbeam_channel::{bounded, Receiver, Sender, TrySendError};
+use crossbeam_channel::{
+    bounded, Receiver, RecvTimeoutError, SendTimeoutError, Sender, TrySendError,
+};
 use ndarray::Array4;
 use panoptes_drive::{Drive, FrameSet};
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -33,10 +39,12 @@ pub enum Pacing {
 /// Why a frame set was dropped (report key).
 pub const DROP_BEHIND: &str = "model behind: oldest waiting frame set dropped";
 
-/// A frame set that failed in a stage, to be written with every camera marked.
-pub type Failed = Box<(FrameSet, String)>;
-
 /// Replays with overlapping stages. Offline results are identical to [`crate::replay_sequential`].
+///
+/// A frame set on which a stage panics is written as failed and the replay goes on; a sink
+/// that fails, a stage thread that dies or a stage stuck past [`ReplayOptions::stage_timeout`]
+/// stops the replay: what was produced is flushed, `report.json` says why, and the error names
+/// the stage and the frame set.
 pub fn replay_concurrent(
     drive: &Drive,
     models: Vec<LoadedModel>,
@@ -44,7 +52,8 @@ pub fn replay_concurrent(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Report> {
     let mut reports = model_reports(&models);
-    let (preprocessors, engines, decoders, names) = stages::split(models);
+    let (mut preprocessors, engines, decoders, names) = stages::split(models);
+    stages::expect_rig(&mut preprocessors, drive.rig());
     let fusion = stages::start_fusion(drive.rig(), &decoders, options.fusion.as_ref())?;
     let workers = options
         .inference_workers
@@ -59,6 +68,8 @@ pub fn replay_concurrent(
     let (source_tx, source_rx) = bounded::<(FrameSet, Instant)>(depth);
     let (drop_tx, drop_rx) = crossbeam_channel::unbounded::<usize>();
     let stop = &options.stop;
+    // Set when the sink is done, for whatever reason: the source then stops too.
+    let finished = AtomicBool::new(false);
     let pacing = options.pacing;
     let drain = source_rx.clone();
     let Stages {
@@ -67,38 +78,51 @@ pub fn replay_concurrent(
         health,
     } = spawn_stages(
         source_rx,
-        preprocessors,
-        engine_sets,
-        decoders,
-        names,
-        fusion,
+        StageParts {
+            preprocessors,
+            engine_sets,
+            decoders,
+            names,
+            fusion,
+        },
         StageDepth { handoff: 1 },
+        options.faults.clone(),
     );
     let outcome = std::thread::scope(|scope| -> Result<bool> {
-        scope.spawn(move || feed(source, pacing, stop, &source_tx, &drain, &drop_tx));
-        let result = sink(
-            &decoded_rx,
-            &drop_rx,
-            &mut output,
-            &mut ledger,
+        // The feeder owns the queue's sending end: the stages see it close when it ends.
+        let feeding = Feeding {
+            stop,
+            finished: &finished,
+            queue: source_tx,
+            drain,
+            drops: drop_tx,
+        };
+        scope.spawn(move || feed(source, pacing, &feeding));
+        let mut sink = Sink {
+            decoded: &decoded_rx,
+            drops: &drop_rx,
+            output: &mut output,
+            ledger: &mut ledger,
             total,
-            progress,
-        );
-        if result.is_err() {
-            // Stop the source; the stages end as their channels close.
-            stop.store(true, Ordering::Relaxed);
-        }
+            health: &health,
+            stage_timeout: options.stage_timeout,
+        };
+        let result = sink.run(progress);
+        finished.store(true, Ordering::Relaxed);
         result
     });
     drop(decoded_rx);
-    for thread in threads {
-        // Panics are caught inside the threads and recorded in `health`.
-        let _ = thread.join();
+    if !matches!(outcome, Err(PipelineError::StageStuck { .. })) {
+        for thread in threads {
+            // Panics are caught inside the threads and recorded in `health`.
+            let _ = thread.join();
+        }
     }
-    let written_all = outcome?;
-    if let Some((stage, message)) = health.failure() {
-        return Err(crate::error::PipelineError::StageFailed { stage, message });
-    }
+    // A stuck stage's thread is left to itself: joining it could wait for ever.
+    let outcome = outcome.and_then(|written_all| match health.failure() {
+        Some((stage, message)) => Err(PipelineError::StageFailed { stage, message }),
+        None => Ok(written_all),
+    });
     for _ in drop_rx.try_iter() {
         *ledger.drops.entry(DROP_BEHIND.to_string()).or_default() += 1;
     }
@@ -106,41 +130,135 @@ pub fn replay_concurrent(
         Pacing::Offline => "offline".to_string(),
         Pacing::RealTime { speed } => format!("realtime x{speed}"),
     };
-    let interrupted = !written_all && stop.load(Ordering::Relaxed);
-    let report = ledger.report(drive, &reports, &mode, interrupted);
-    output.finish(&report)?;
-    Ok(report)
+    let interrupted = matches!(outcome, Ok(false)) && stop.load(Ordering::Relaxed);
+    let ending = Ending {
+        drive,
+        models: &reports,
+        mode: &mode,
+        interrupted,
+        outcome: outcome.map(|_| ()),
+    };
+    conclude(&mut output, &ledger, ending)
 }
+
+/// A frame set that failed in a stage, and how.
+#[derive(Debug)]
+pub struct FrameFailure {
+    /// The frame set, to be written with every camera marked.
+    pub frame_set: FrameSet,
+    /// What failed.
+    pub fault: Fault,
+}
+
+/// A frame set that failed in a stage (boxed: results are passed along channels).
+pub type Failed = Box<FrameFailure>;
 
 /// A frame set's results, or the frame set and why its models failed.
 pub type StageResult = std::result::Result<Decoded, Failed>;
 
-/// Which stage thread died, and of what: the first panic recorded by any stage.
+/// What the stage threads share: the first stage that died and why, and which frame set each
+/// stage is busy with since when (for the watchdog).
 #[derive(Debug, Clone, Default)]
-pub struct StageHealth(Arc<Mutex<Option<(String, String)>>>);
+pub struct StageHealth(Arc<HealthState>);
+
+#[derive(Debug, Default)]
+struct HealthState {
+    failure: Mutex<Option<(String, String)>>,
+    busy: Mutex<BTreeMap<String, (usize, Instant)>>,
+    /// A stage was given up as stuck: its thread may never end.
+    stuck: AtomicBool,
+}
+
+/// A stage's claim to be busy with a frame set; dropping it (also by a panic) ends the claim.
+pub(crate) struct Busy<'a> {
+    health: &'a StageHealth,
+    stage: &'a str,
+}
+
+impl Drop for Busy<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut busy) = self.health.0.busy.lock() {
+            busy.remove(self.stage);
+        }
+    }
+}
 
 impl StageHealth {
-    /// The stage that panicked and its panic message, when one did.
+    /// The stage that died and why (its panic message, or how long it was stuck), when one did.
     pub fn failure(&self) -> Option<(String, String)> {
-        self.0.lock().map_or(None, |failure| failure.clone())
+        self.0
+            .failure
+            .lock()
+            .map_or(None, |failure| failure.clone())
     }
 
-    fn record(&self, stage: &str, message: String) {
-        if let Ok(mut failure) = self.0.lock() {
+    /// Records `stage`'s death, unless an earlier one is recorded.
+    pub(crate) fn record(&self, stage: &str, message: String) {
+        if let Ok(mut failure) = self.0.failure.lock() {
             failure.get_or_insert((stage.to_owned(), message));
         }
     }
 
     /// Runs a stage's loop, recording a panic instead of losing it.
     pub(crate) fn guard(&self, stage: &str, body: impl FnOnce()) {
-        if let Err(payload) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)) {
-            let message = payload
-                .downcast_ref::<&str>()
-                .map(|text| (*text).to_owned())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "a panic without a message".to_owned());
+        if let Err(message) = crate::fault::catch(body) {
             self.record(stage, message);
         }
+    }
+
+    /// Marks `stage` busy with frame set `frame` until the claim is dropped.
+    pub(crate) fn busy<'a>(&'a self, stage: &'a str, frame: usize) -> Busy<'a> {
+        if let Ok(mut busy) = self.0.busy.lock() {
+            busy.insert(stage.to_owned(), (frame, Instant::now()));
+        }
+        Busy {
+            health: self,
+            stage,
+        }
+    }
+
+    /// The stage that has been busy with one frame set for longer than `timeout`, if any
+    /// (the longest busy first): its name, the frame set, and for how long.
+    pub fn stuck(&self, timeout: Duration) -> Option<(String, usize, Duration)> {
+        let busy = self.0.busy.lock().ok()?;
+        busy.iter()
+            .map(|(stage, (frame, since))| (stage.clone(), *frame, since.elapsed()))
+            .filter(|(_, _, elapsed)| *elapsed > timeout)
+            .max_by_key(|(_, _, elapsed)| *elapsed)
+    }
+
+    /// Whether a stage was given up as stuck ([`Self::give_up_on_stuck`]).
+    pub fn is_stuck(&self) -> bool {
+        self.0.stuck.load(Ordering::Relaxed)
+    }
+
+    /// Records a stage stuck for longer than `timeout` as the stage that died (the pipeline
+    /// stops as if it had), once.
+    pub(crate) fn give_up_on_stuck(&self, timeout: Duration) {
+        if self.is_stuck() {
+            return;
+        }
+        if let Some((stage, frame, elapsed)) = self.stuck(timeout) {
+            let message = format!(
+                "stuck on frame set {frame} for {:.1} s, longer than the stage timeout of {:.1} s",
+                elapsed.as_secs_f64(),
+                timeout.as_secs_f64()
+            );
+            self.record(&stage, message);
+            self.0.stuck.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// [`Self::stuck`] as the error that stops a pipeline.
+    pub(crate) fn stuck_error(&self, timeout: Option<Duration>) -> Option<PipelineError> {
+        let timeout = timeout?;
+        let (stage, frame, elapsed) = self.stuck(timeout)?;
+        Some(PipelineError::StageStuck {
+            stage,
+            frame,
+            seconds: elapsed.as_secs_f64(),
+            timeout: timeout.as_secs_f64(),
+        })
     }
 }
 
@@ -153,6 +271,15 @@ pub(crate) struct StageDepth {
     pub handoff: usize,
 }
 
+/// What the stage threads run: the models split by stage, one engine set per inference worker.
+pub(crate) struct StageParts {
+    pub preprocessors: Vec<panoptes_preprocess::Preprocessor>,
+    pub engine_sets: Vec<Vec<panoptes_runtime::Engine>>,
+    pub decoders: Vec<panoptes_heads::Decoder>,
+    pub names: Vec<String>,
+    pub fusion: Option<panoptes_fusion::Fusion>,
+}
+
 /// The running stages: results in input order, the threads, and whether one has died.
 pub(crate) struct Stages {
     pub results: Receiver<StageResult>,
@@ -160,19 +287,36 @@ pub(crate) struct Stages {
     pub health: StageHealth,
 }
 
+const PREPROCESSING: &str = "pre-processing";
+const DECODING: &str = "decoding";
+
+/// The failure of a frame set on which `stage` panicked.
+fn panicked(frame_set: FrameSet, stage: &str, message: &str) -> Failed {
+    let fault = Fault::new(
+        FaultKind::StagePanicked,
+        format!("the {stage} stage panicked on this frame set: {message}"),
+    );
+    Box::new(FrameFailure { frame_set, fault })
+}
+
 /// Starts the pre-processing, inference and decoding threads, fed by `input`; results come out
 /// of the returned channel in input order. The threads end when `input` closes (after finishing
-/// what is in flight) or when the result receiver is dropped; a stage that panics is recorded
-/// in [`StageHealth`] and its neighbours end as their channels close.
+/// what is in flight) or when the result receiver is dropped. A panic on one frame set makes
+/// that set a failure and the stage goes on; a stage thread that dies all the same is recorded
+/// in [`StageHealth`], and its neighbours end as their channels close.
 pub(crate) fn spawn_stages(
     input: Receiver<(FrameSet, Instant)>,
-    mut preprocessors: Vec<panoptes_preprocess::Preprocessor>,
-    engine_sets: Vec<Vec<panoptes_runtime::Engine>>,
-    mut decoders: Vec<panoptes_heads::Decoder>,
-    names: Vec<String>,
-    mut fusion: Option<panoptes_fusion::Fusion>,
+    parts: StageParts,
     depth: StageDepth,
+    injector: Option<Arc<dyn FaultInjector>>,
 ) -> Stages {
+    let StageParts {
+        mut preprocessors,
+        engine_sets,
+        mut decoders,
+        names,
+        mut fusion,
+    } = parts;
     let health = StageHealth::default();
     let mut threads = Vec::new();
     let mut to_workers = Vec::new();
@@ -181,22 +325,36 @@ pub(crate) fn spawn_stages(
     // instead of a new batch being allocated and copied for every frame set.
     let (spare_tx, spare_rx) = bounded::<Vec<Array4<f32>>>(engine_sets.len() + 1);
     for (worker, mut engines) in engine_sets.into_iter().enumerate() {
-        let (prepared_tx, prepared_rx) = bounded::<stages::Prepared>(depth.handoff);
+        let (prepared_tx, prepared_rx) =
+            bounded::<std::result::Result<stages::Prepared, Failed>>(depth.handoff);
         let (inferred_tx, inferred_rx) =
             bounded::<std::result::Result<stages::Inferred, Failed>>(1);
         let spare_tx = spare_tx.clone();
-        let guard = health.clone();
+        let health = health.clone();
+        let injector = injector.clone();
         threads.push(std::thread::spawn(move || {
-            guard.guard(&format!("inference worker {worker}"), || {
+            let stage = format!("inference worker {worker}");
+            health.guard(&stage, || {
                 for prepared in prepared_rx {
-                    let frame_set = prepared.frame_set.clone();
-                    let inferred = stages::infer(prepared, &mut engines)
-                        .map(|mut inferred| {
-                            // A full channel means enough spares wait already.
-                            let _ = spare_tx.try_send(std::mem::take(&mut inferred.spent));
-                            inferred
-                        })
-                        .map_err(|error| Box::new((frame_set, error.to_string())));
+                    let inferred = prepared.and_then(|prepared| {
+                        let frame_set = prepared.frame_set.clone();
+                        let _busy = health.busy(&stage, frame_set.index);
+                        let ran = crate::fault::catch(|| {
+                            stages::infer_with(prepared, &mut engines, injector.as_deref())
+                        });
+                        match ran {
+                            Ok(Ok(mut inferred)) => {
+                                // A full channel means enough spares wait already.
+                                let _ = spare_tx.try_send(std::mem::take(&mut inferred.spent));
+                                Ok(inferred)
+                            }
+                            Ok(Err(error)) => Err(Box::new(FrameFailure {
+                                frame_set,
+                                fault: failure_fault(&error),
+                            })),
+                            Err(message) => Err(panicked(frame_set, &stage, &message)),
+                        }
+                    });
                     if inferred_tx.send(inferred).is_err() {
                         break;
                     }
@@ -209,33 +367,56 @@ pub(crate) fn spawn_stages(
     let workers = to_workers.len();
     let (decoded_tx, decoded_rx) = bounded::<StageResult>(2);
     // Frame sets are dealt to the workers in turn and collected in the same turn: in order.
-    let guard = health.clone();
+    let guarded = health.clone();
+    let injecting = injector.clone();
     threads.push(std::thread::spawn(move || {
-        guard.guard("pre-processing", || {
+        let (health, injector) = (guarded, injecting);
+        health.guard(PREPROCESSING, || {
             for ((frame_set, entered), worker) in input.into_iter().zip((0..workers).cycle()) {
                 let spares = spare_rx.try_recv().unwrap_or_default();
-                let prepared = stages::prepare(frame_set, &mut preprocessors, spares, entered);
+                let kept = frame_set.clone();
+                let prepared = {
+                    let _busy = health.busy(PREPROCESSING, frame_set.index);
+                    crate::fault::catch(|| {
+                        let point = InjectionPoint::Preprocess;
+                        crate::fault::apply(injector.as_deref(), point, frame_set.index);
+                        stages::prepare(frame_set, &mut preprocessors, spares, entered)
+                    })
+                };
+                let prepared = prepared.map_err(|message| panicked(kept, PREPROCESSING, &message));
                 if to_workers[worker].send(prepared).is_err() {
                     break;
                 }
             }
         });
     }));
-    let guard = health.clone();
+    let guarded = health.clone();
     threads.push(std::thread::spawn(move || {
-        guard.guard("decoding", || {
+        let health = guarded;
+        health.guard(DECODING, || {
             for worker in (0..workers).cycle() {
                 let Ok(inferred) = from_workers[worker].recv() else {
                     break;
                 };
                 let decoded = inferred.and_then(|inferred| {
                     let frame_set = inferred.frame_set.clone();
-                    stages::decode(inferred, &mut decoders, &names)
-                        .map(|mut decoded| {
+                    let _busy = health.busy(DECODING, frame_set.index);
+                    let ran = crate::fault::catch(|| {
+                        let point = InjectionPoint::Decode;
+                        crate::fault::apply(injector.as_deref(), point, frame_set.index);
+                        stages::decode(inferred, &mut decoders, &names).map(|mut decoded| {
                             stages::fuse_if(&mut decoded, fusion.as_mut());
                             decoded
                         })
-                        .map_err(|error| Box::new((frame_set, error.to_string())))
+                    });
+                    match ran {
+                        Ok(Ok(decoded)) => Ok(decoded),
+                        Ok(Err(error)) => Err(Box::new(FrameFailure {
+                            frame_set,
+                            fault: failure_fault(&error),
+                        })),
+                        Err(message) => Err(panicked(frame_set, DECODING, &message)),
+                    }
                 });
                 if decoded_tx.send(decoded).is_err() {
                     break;
@@ -250,55 +431,95 @@ pub(crate) fn spawn_stages(
     }
 }
 
-/// Writes results as they come, in order. Returns whether the source ran to its end.
-fn sink(
-    decoded: &Receiver<std::result::Result<Decoded, Failed>>,
-    drops: &Receiver<usize>,
-    output: &mut OutputDirectory,
-    ledger: &mut RunLedger,
+/// How often the sink looks for a stuck stage while no result comes.
+const WATCH_TICK: Duration = Duration::from_millis(50);
+
+/// The sink's side of a replay.
+struct Sink<'a> {
+    decoded: &'a Receiver<StageResult>,
+    drops: &'a Receiver<usize>,
+    output: &'a mut OutputDirectory,
+    ledger: &'a mut RunLedger,
     total: usize,
-    progress: &mut dyn FnMut(Progress),
-) -> Result<bool> {
-    for result in decoded {
-        match result {
-            Ok(decoded) => ledger.write(output, decoded)?,
-            Err(failed) => {
-                let (frame_set, message) = *failed;
-                ledger.write_failed(output, &frame_set, message)?;
-            }
-        }
-        for _ in drops.try_iter() {
-            *ledger.drops.entry(DROP_BEHIND.to_string()).or_default() += 1;
-        }
-        let dropped: usize = ledger.drops.values().sum();
-        progress(Progress {
-            done: ledger.written + dropped,
-            total,
-        });
-    }
-    let dropped: usize = ledger.drops.values().sum::<usize>() + drops.len();
-    Ok(ledger.written + dropped >= total)
+    health: &'a StageHealth,
+    stage_timeout: Option<Duration>,
 }
 
-/// The source thread: releases frame sets (paced in real time), never blocking in real time.
-fn feed(
-    source: FrameSource<'_>,
-    pacing: Pacing,
-    stop: &AtomicBool,
-    queue: &Sender<(FrameSet, Instant)>,
-    drain: &Receiver<(FrameSet, Instant)>,
-    drops: &Sender<usize>,
-) {
+impl Sink<'_> {
+    /// Writes results as they come, in order, watching for a stuck stage. Returns whether the
+    /// source ran to its end.
+    fn run(&mut self, progress: &mut dyn FnMut(Progress)) -> Result<bool> {
+        loop {
+            let result = match self.decoded.recv_timeout(WATCH_TICK) {
+                Ok(result) => result,
+                Err(RecvTimeoutError::Timeout) => {
+                    if let Some(error) = self.health.stuck_error(self.stage_timeout) {
+                        return Err(error);
+                    }
+                    continue;
+                }
+                Err(RecvTimeoutError::Disconnected) => break,
+            };
+            match result {
+                Ok(decoded) => self.ledger.write(self.output, decoded)?,
+                Err(failed) => {
+                    let FrameFailure { frame_set, fault } = *failed;
+                    self.ledger.write_failed(self.output, &frame_set, fault)?;
+                }
+            }
+            for _ in self.drops.try_iter() {
+                *self
+                    .ledger
+                    .drops
+                    .entry(DROP_BEHIND.to_string())
+                    .or_default() += 1;
+            }
+            let dropped: usize = self.ledger.drops.values().sum();
+            progress(Progress {
+                done: self.ledger.written + dropped,
+                total: self.total,
+            });
+        }
+        let dropped: usize = self.ledger.drops.values().sum::<usize>() + self.drops.len();
+        Ok(self.ledger.written + dropped >= self.total)
+    }
+}
+
+/// The source thread's ends of the queue, and when to stop.
+struct Feeding<'a> {
+    /// Set from outside (Ctrl-C).
+    stop: &'a AtomicBool,
+    /// Set when the sink is done (the stages may have died).
+    finished: &'a AtomicBool,
+    queue: Sender<(FrameSet, Instant)>,
+    drain: Receiver<(FrameSet, Instant)>,
+    drops: Sender<usize>,
+}
+
+impl Feeding<'_> {
+    fn stopped(&self) -> bool {
+        self.stop.load(Ordering::Relaxed) || self.finished.load(Ordering::Relaxed)
+    }
+}
+
+/// The source thread: releases frame sets (paced in real time), never blocking in real time,
+/// and offline never blocking for longer than it takes to see a stop.
+fn feed(source: FrameSource<'_>, pacing: Pacing, feeding: &Feeding<'_>) {
     let start = Instant::now();
     let mut first_timestamp = None;
     for frame_set in source {
-        if stop.load(Ordering::Relaxed) {
+        if feeding.stopped() {
             return;
         }
         match pacing {
             Pacing::Offline => {
-                if queue.send((frame_set, Instant::now())).is_err() {
-                    return;
+                let mut item = (frame_set, Instant::now());
+                loop {
+                    match feeding.queue.send_timeout(item, WATCH_TICK) {
+                        Ok(()) => break,
+                        Err(SendTimeoutError::Timeout(back)) if !feeding.stopped() => item = back,
+                        Err(_) => return,
+                    }
                 }
             }
             Pacing::RealTime { speed } => {
@@ -306,17 +527,17 @@ fn feed(
                 let offset_us =
                     frame_set.timestamp_us.saturating_sub(first) as f64 / speed.max(1e-6);
                 let due = start + Duration::from_micros(offset_us as u64);
-                if !sleep_until(due, stop) {
+                if !sleep_until(due, feeding) {
                     return;
                 }
                 let mut item = (frame_set, due);
                 loop {
-                    match queue.try_send(item) {
+                    match feeding.queue.try_send(item) {
                         Ok(()) => break,
                         Err(TrySendError::Full(back)) => {
                             item = back;
-                            if let Ok((oldest, _)) = drain.try_recv() {
-                                let _ = drops.send(oldest.index);
+                            if let Ok((oldest, _)) = feeding.drain.try_recv() {
+                                let _ = feeding.drops.send(oldest.index);
                             }
                         }
                         Err(TrySendError::Disconnected(_)) => return,
@@ -328,9 +549,9 @@ fn feed(
 }
 
 /// Sleeps until `due` in short steps so that a stop request is seen; false when stopped.
-fn sleep_until(due: Instant, stop: &AtomicBool) -> bool {
+fn sleep_until(due: Instant, feeding: &Feeding<'_>) -> bool {
     loop {
-        if stop.load(Ordering::Relaxed) {
+        if feeding.stopped() {
             return false;
         }
         let now = Instant::now();

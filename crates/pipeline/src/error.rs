@@ -46,6 +46,39 @@ pub enum PipelineError {
         /// Its panic message.
         message: String,
     },
+    /// A fault injected by a [`crate::FaultInjector`] (testing how faults are handled).
+    #[error("injected fault in {point}: {message}")]
+    Injected {
+        /// Where it was injected.
+        point: &'static str,
+        /// Its message.
+        message: String,
+    },
+    /// A stage spent longer than the stage timeout on one frame set; the pipeline stopped.
+    #[error("the {stage} stage is stuck: frame set {frame} has taken {seconds:.1} s, more than the stage timeout of {timeout:.1} s; the pipeline has stopped")]
+    StageStuck {
+        /// The stage.
+        stage: String,
+        /// The frame set it is on.
+        frame: usize,
+        /// How long it has been on it.
+        seconds: f64,
+        /// The stage timeout.
+        timeout: f64,
+    },
+    /// A run stopped before the end of its input; what it produced before is written, and
+    /// its report says why it stopped (unless writing the report failed too).
+    #[error("{error}; stopped after {written} of {offered} frame sets, {kept}")]
+    RunStopped {
+        /// What stopped it.
+        error: Box<PipelineError>,
+        /// Frame sets written before.
+        written: usize,
+        /// Frame sets it had to give.
+        offered: usize,
+        /// Where what it produced is, or why its report could not be written.
+        kept: String,
+    },
     /// The pipeline was configured inconsistently.
     #[error("{0}")]
     Configuration(String),

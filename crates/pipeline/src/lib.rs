@@ -10,6 +10,7 @@ mod concurrent;
 mod cpu;
 mod embed;
 mod error;
+mod fault;
 mod memory;
 mod model;
 mod overlay;
@@ -22,13 +23,18 @@ pub mod stages;
 mod workers;
 
 pub use bench::{benchmark_stages, benchmark_workers, StageBenchmark, WorkerBenchmark};
-pub use concurrent::{replay_concurrent, Failed, Pacing, StageHealth, StageResult, DROP_BEHIND};
+pub use concurrent::{
+    replay_concurrent, Failed, FrameFailure, Pacing, StageHealth, StageResult, DROP_BEHIND,
+};
 pub use cpu::{process_cpu_seconds, CpuClock, CpuCost};
 pub use embed::{
     Perception, PerceptionBuilder, PerceptionFailure, PerceptionResult, PushOutcome, Shutdown,
     Stats,
 };
 pub use error::{PipelineError, Result};
+pub use fault::{
+    panic_message, Fault, FaultInjector, FaultKind, FaultPlan, Injected, InjectionPoint,
+};
 pub use memory::MemoryReport;
 pub use model::{decoder, input_layout, model_to_image, LoadedModel, ModelRequest};
 pub use overlay::{
@@ -37,8 +43,10 @@ pub use overlay::{
     OverlayStyle, Placement, Rect as OverlayRect, TileLayout, MISSING_GREY,
 };
 pub use record::{CameraPerception, FramePerception, StageTimes};
-pub use replay::{load_models, model_reports, replay_sequential, Progress, ReplayOptions};
-pub use report::{FrameProblem, Latency, ModelReport, Report, StageSamples};
+pub use replay::{
+    load_models, model_reports, replay_sequential, Progress, ReplayOptions, DEFAULT_STAGE_TIMEOUT,
+};
+pub use report::{Accounting, FrameProblem, Latency, ModelReport, Report, StageSamples, Stopped};
 pub use sink::{OutputDirectory, PERCEPTION_FILE, REPORT_FILE};
 pub use source::FrameSource;
 pub use workers::{cores, default_workers, engine_sets, worker_target};

@@ -40,6 +40,10 @@ pub struct CameraPerception {
     /// Why the camera has no results in this set (missing frame, unreadable image).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub missing: Option<String>,
+    /// The kind of that fault (`camera_missing`, `image_unreadable`, ...), as counted in
+    /// `report.json`'s `faults`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fault: Option<crate::fault::FaultKind>,
     /// Non-finite output values met while decoding (skipped, never reported as boxes).
     #[serde(skip_serializing_if = "is_zero")]
     pub non_finite: usize,

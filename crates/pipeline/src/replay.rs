@@ -1,9 +1,10 @@
 //! Replaying a recorded drive through one or more models.
 
 use crate::error::{PipelineError, Result};
+use crate::fault::{Fault, FaultKind};
 use crate::model::{LoadedModel, ModelRequest};
 use crate::record::{CameraPerception, FramePerception, StageTimes};
-use crate::report::{FrameProblem, ModelReport, Report, StageSamples};
+use crate::report::{Accounting, FrameProblem, ModelReport, Report, StageSamples, Stopped};
 use crate::sink::OutputDirectory;
 use crate::stages::{self, milliseconds, Decoded};
 use panoptes_drive::{Drive, FrameSet};
@@ -19,6 +20,11 @@ const LISTED_PROBLEMS: usize = 100;
 
 /// Frame sets after which resident memory is first sampled (buffers have reached their size).
 const WARMUP_FRAME_SETS: usize = 10;
+
+/// How long a stage may spend on one frame set before the watchdog stops the pipeline: far
+/// beyond any model's run on a CPU (a 1600×900 segmentation model takes about a second on two
+/// cores), short enough that a hung run is noticed.
+pub const DEFAULT_STAGE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// What to replay and how.
 #[derive(Debug, Clone)]
@@ -52,6 +58,11 @@ pub struct ReplayOptions {
     /// Set from another thread (Ctrl-C) to stop after the current frame set; outputs are
     /// flushed and the report written.
     pub stop: Arc<AtomicBool>,
+    /// A stage that spends longer than this on one frame set stops the concurrent replay
+    /// (the error names it and the frame set; the report is written); `None`: no watchdog.
+    pub stage_timeout: Option<std::time::Duration>,
+    /// Faults to inject into the concurrent replay's stages (testing how they are handled).
+    pub faults: Option<Arc<dyn crate::fault::FaultInjector>>,
 }
 
 impl ReplayOptions {
@@ -71,6 +82,8 @@ impl ReplayOptions {
             overlays: false,
             overlay_truth: false,
             stop: Arc::new(AtomicBool::new(false)),
+            stage_timeout: Some(DEFAULT_STAGE_TIMEOUT),
+            faults: None,
         }
     }
 }
@@ -115,8 +128,14 @@ pub fn load_models(options: &ReplayOptions, cameras: usize) -> Result<Vec<Loaded
 #[derive(Debug)]
 pub(crate) struct RunLedger {
     pub samples: StageSamples,
+    /// Frame sets the source has to give.
+    pub offered: usize,
+    /// Frame sets written (with results, or failed).
     pub written: usize,
+    /// Of those, the failed ones.
+    pub failed: usize,
     pub errors: usize,
+    pub faults: BTreeMap<FaultKind, usize>,
     pub problems: Vec<FrameProblem>,
     pub drops: BTreeMap<String, usize>,
     pub started: Instant,
@@ -129,6 +148,8 @@ pub(crate) struct RunLedger {
     pub overlay_rig: Option<panoptes_rig::CameraRig>,
     /// Whether overlays show the ground-truth boxes.
     pub overlay_truth: bool,
+    /// The frame set being written (what a sink failure was on).
+    pub writing: Option<usize>,
 }
 
 impl RunLedger {
@@ -137,24 +158,30 @@ impl RunLedger {
             overlay_rig: options.overlays.then(|| drive.rig().clone()),
             overlay_truth: options.overlay_truth,
             samples: StageSamples::default(),
+            offered: crate::source::FrameSource::new(drive, options.limit, options.repeat).total(),
             written: 0,
+            failed: 0,
             errors: 0,
+            faults: BTreeMap::new(),
             problems: Vec::new(),
             drops: BTreeMap::new(),
             started: Instant::now(),
             cpu_clock: crate::cpu::CpuClock::start(),
             memory: crate::memory::MemoryReport::default(),
             resident: Vec::new(),
+            writing: None,
         }
     }
 
-    pub fn problem(&mut self, frame: usize, camera: Option<String>, message: String) {
+    /// Counts a fault survived on frame set `frame` (of `camera`, when it is one camera's).
+    pub fn problem(&mut self, frame: usize, camera: Option<String>, fault: Fault) {
         self.errors += 1;
+        *self.faults.entry(fault.kind).or_default() += 1;
         if self.problems.len() < LISTED_PROBLEMS {
             self.problems.push(FrameProblem {
                 frame,
                 camera,
-                message,
+                message: fault.message,
             });
         }
     }
@@ -162,6 +189,7 @@ impl RunLedger {
     /// Writes a decoded frame set and accounts for it.
     pub fn write(&mut self, output: &mut OutputDirectory, decoded: Decoded) -> Result<()> {
         let started = Instant::now();
+        self.writing = Some(decoded.record.frame);
         output.write_images(&decoded.images)?;
         if let Some(rig) = &self.overlay_rig {
             let overlay = draw_overlay(rig, &decoded, self.overlay_truth);
@@ -171,10 +199,8 @@ impl RunLedger {
         record.timing_ms.write = milliseconds(started);
         record.timing_ms.total = milliseconds(decoded.entered);
         output.write_record(&record)?;
-        for (camera, entry) in &record.cameras {
-            if let Some(reason) = &entry.missing {
-                self.problem(record.frame, Some(camera.clone()), reason.clone());
-            }
+        for (camera, fault) in crate::fault::result_faults(&record, &decoded.survived) {
+            self.problem(record.frame, camera, fault);
         }
         self.samples.add(&record.timing_ms);
         self.written += 1;
@@ -192,8 +218,10 @@ impl RunLedger {
         &mut self,
         output: &mut OutputDirectory,
         frame_set: &FrameSet,
-        message: String,
+        fault: Fault,
     ) -> Result<()> {
+        self.writing = Some(frame_set.index);
+        let message = &fault.message;
         let cameras = frame_set
             .frames
             .iter()
@@ -201,6 +229,7 @@ impl RunLedger {
                 let record = CameraPerception {
                     timestamp_us: frame.frame().map(|frame| frame.timestamp_us),
                     missing: Some(message.clone()),
+                    fault: Some(fault.kind),
                     ..CameraPerception::default()
                 };
                 (frame.camera().to_string(), record)
@@ -214,18 +243,36 @@ impl RunLedger {
             bev: None,
             timing_ms: StageTimes::default(),
         })?;
-        self.problem(frame_set.index, None, message);
+        self.problem(frame_set.index, None, fault);
         self.written += 1;
+        self.failed += 1;
         Ok(())
     }
 
+    /// The report so far; `stopped` says why the run ended early, when it did.
     pub fn report(
         &self,
         drive: &Drive,
         models: &[ModelReport],
         mode: &str,
         interrupted: bool,
+        stopped: Option<Stopped>,
     ) -> Report {
+        let mut faults = self.faults.clone();
+        if interrupted {
+            *faults.entry(FaultKind::Interrupted).or_default() += 1;
+        }
+        if let Some(stopped) = &stopped {
+            *faults.entry(stopped.fault).or_default() += 1;
+        }
+        let dropped: usize = self.drops.values().sum();
+        let accounting = Accounting {
+            offered: self.offered,
+            results: self.written - self.failed,
+            failed: self.failed,
+            dropped,
+            unprocessed: self.offered.saturating_sub(self.written + dropped),
+        };
         let wall_seconds = self.started.elapsed().as_secs_f64();
         let memory = crate::memory::MemoryReport {
             end_mib: crate::memory::resident_mib(),
@@ -253,8 +300,72 @@ impl RunLedger {
             },
             cpu: self.cpu_clock.cost(self.written),
             interrupted,
+            faults,
+            accounting,
+            stopped,
             memory,
         }
+    }
+}
+
+/// How a run ended: it went to the end of its input (or was interrupted), or an error
+/// stopped it.
+pub(crate) struct Ending<'a> {
+    pub drive: &'a Drive,
+    pub models: &'a [ModelReport],
+    pub mode: &'a str,
+    pub interrupted: bool,
+    pub outcome: Result<()>,
+}
+
+/// Ends a run: flushes what was produced and writes `report.json` (saying why the run
+/// stopped, when an error stopped it). Returns the report, or that error, telling where what
+/// was produced is kept (or that the report could not be written either).
+pub(crate) fn conclude(
+    output: &mut OutputDirectory,
+    ledger: &RunLedger,
+    ending: Ending<'_>,
+) -> Result<Report> {
+    let stopped = ending.outcome.as_ref().err().map(|error| {
+        let (fault, stage, frame) = match error {
+            PipelineError::StageFailed { stage, .. } => {
+                (FaultKind::StagePanicked, stage.clone(), None)
+            }
+            PipelineError::StageStuck { stage, frame, .. } => {
+                (FaultKind::StageStuck, stage.clone(), Some(*frame))
+            }
+            _ => (FaultKind::SinkFailed, "sink".to_owned(), ledger.writing),
+        };
+        Stopped {
+            fault,
+            stage,
+            frame,
+            message: error.to_string(),
+        }
+    });
+    let report = ledger.report(
+        ending.drive,
+        ending.models,
+        ending.mode,
+        ending.interrupted,
+        stopped,
+    );
+    let finished = output.finish(&report);
+    match (ending.outcome, finished) {
+        (Ok(()), finished) => finished.map(|()| report),
+        (Err(error), finished) => Err(PipelineError::RunStopped {
+            error: Box::new(error),
+            written: ledger.written,
+            offered: ledger.offered,
+            kept: match finished {
+                Ok(()) => format!(
+                    "which are kept in {}; {} says why it stopped",
+                    output.root().display(),
+                    output.root().join(crate::sink::REPORT_FILE).display()
+                ),
+                Err(report_error) => format!("and the report could not be written: {report_error}"),
+            },
+        }),
     }
 }
 
@@ -341,6 +452,7 @@ pub fn replay_sequential(
 ) -> Result<Report> {
     let reports = model_reports(&models);
     let (mut preprocessors, mut engines, mut decoders, names) = stages::split(models);
+    stages::expect_rig(&mut preprocessors, drive.rig());
     let mut fusion = stages::start_fusion(drive.rig(), &decoders, options.fusion.as_ref())?;
     let mut output = OutputDirectory::create(&options.out)?;
     let source = crate::source::FrameSource::new(drive, options.limit, options.repeat);
@@ -348,6 +460,7 @@ pub fn replay_sequential(
     let mut ledger = RunLedger::new(drive, options);
     let mut interrupted = false;
     let mut spares = Vec::new();
+    let mut outcome = Ok(());
     for frame_set in source {
         if options.stop.load(Ordering::Relaxed) {
             interrupted = true;
@@ -366,16 +479,37 @@ pub fn replay_sequential(
             stages::fuse_if(&mut decoded, fusion.as_mut());
             Ok(decoded)
         });
-        match decoded {
-            Ok(decoded) => ledger.write(&mut output, decoded)?,
-            Err(error) => ledger.write_failed(&mut output, &frame_set, error.to_string())?,
+        let written = match decoded {
+            Ok(decoded) => ledger.write(&mut output, decoded),
+            Err(error) => {
+                let fault = failure_fault(&error);
+                ledger.write_failed(&mut output, &frame_set, fault)
+            }
+        };
+        if written.is_err() {
+            outcome = written;
+            break;
         }
         progress(Progress {
             done: ledger.written,
             total,
         });
     }
-    let report = ledger.report(drive, &reports, "offline", interrupted);
-    output.finish(&report)?;
-    Ok(report)
+    let ending = Ending {
+        drive,
+        models: &reports,
+        mode: "offline",
+        interrupted,
+        outcome,
+    };
+    conclude(&mut output, &ledger, ending)
+}
+
+/// The fault of a frame set whose models failed.
+pub(crate) fn failure_fault(error: &PipelineError) -> Fault {
+    let kind = match error {
+        PipelineError::Decode { .. } => FaultKind::DecodeFailed,
+        _ => FaultKind::InferenceFailed,
+    };
+    Fault::new(kind, error.to_string())
 }

@@ -129,8 +129,47 @@ pub struct Report {
     pub cpu: Option<crate::cpu::CpuCost>,
     /// Whether the run was interrupted (Ctrl-C) before the end of the drive.
     pub interrupted: bool,
+    /// Faults met, by kind: each camera, frame set or run that met one (see `errors` and
+    /// `problems` for what each said).
+    pub faults: BTreeMap<crate::fault::FaultKind, usize>,
+    /// Where every frame set went.
+    pub accounting: Accounting,
+    /// Why the run stopped before the end of its input (a sink that failed, a stage that
+    /// died or got stuck), when it did; what was produced before is written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<Stopped>,
     /// Resident memory during the run.
     pub memory: crate::memory::MemoryReport,
+}
+
+/// Where every frame set offered to a run went: `offered = results + failed + dropped +
+/// unprocessed`, always; `unprocessed` is 0 unless the run stopped early.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct Accounting {
+    /// Frame sets the source had to give.
+    pub offered: usize,
+    /// Written with results (some cameras may have faults; see `faults`).
+    pub results: usize,
+    /// Written with every camera marked, because their models failed.
+    pub failed: usize,
+    /// Dropped in real time because the models were behind.
+    pub dropped: usize,
+    /// Never processed: the run stopped (interrupted, or an error) before them.
+    pub unprocessed: usize,
+}
+
+/// Why a run stopped before the end of its input.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Stopped {
+    /// What stopped it.
+    pub fault: crate::fault::FaultKind,
+    /// The stage (`sink`, `pre-processing`, `inference worker 0`, `decoding`, ...).
+    pub stage: String,
+    /// The frame set it was on, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub frame: Option<usize>,
+    /// The error, as the run ended with it.
+    pub message: String,
 }
 
 #[cfg(test)]

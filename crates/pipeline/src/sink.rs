@@ -81,16 +81,21 @@ impl OutputDirectory {
             .map_err(|error| sink_error(&path, &error))
     }
 
-    /// Flushes the JSON lines and writes `report.json`.
+    /// Flushes the JSON lines and writes `report.json` (also when the flush fails: the report
+    /// says what was produced and why the run stopped). The first failure is returned.
     pub fn finish(&mut self, report: &Report) -> Result<()> {
         let lines = self.root.join(PERCEPTION_FILE);
-        self.lines
+        let flushed = self
+            .lines
             .flush()
-            .map_err(|error| sink_error(&lines, &error))?;
+            .map_err(|error| sink_error(&lines, &error));
         let path = self.root.join(REPORT_FILE);
-        let text =
-            serde_json::to_string_pretty(report).map_err(|error| sink_error(&path, &error))?;
-        fs::write(&path, text + "\n").map_err(|error| sink_error(&path, &error))
+        let written = serde_json::to_string_pretty(report)
+            .map_err(|error| sink_error(&path, &error))
+            .and_then(|text| {
+                fs::write(&path, text + "\n").map_err(|error| sink_error(&path, &error))
+            });
+        flushed.and(written)
     }
 }
 

@@ -2,6 +2,7 @@
 //! functions, so their outputs are identical by construction.
 
 use crate::error::{PipelineError, Result};
+use crate::fault::{Fault, FaultInjector, FaultKind, Injected, InjectionPoint};
 use crate::model::{model_to_image, LoadedModel};
 use crate::record::{CameraPerception, FramePerception, StageTimes};
 use ndarray::Array4;
@@ -34,7 +35,7 @@ pub struct PreparedModel {
     /// `[cameras, 3, H, W]`.
     pub batch: Array4<f32>,
     /// Per camera in rig order: its placement, or why it is missing.
-    pub cameras: Vec<std::result::Result<PixelTransform, String>>,
+    pub cameras: Vec<std::result::Result<PixelTransform, Fault>>,
 }
 
 /// A frame set after the models ran.
@@ -50,6 +51,8 @@ pub struct Inferred {
     pub times: StageTimes,
     /// The input batches, done with: give them back to [`prepare`] as spares.
     pub spent: Vec<Array4<f32>>,
+    /// Faults survived on the way (a model run that failed once and succeeded when retried).
+    pub survived: Vec<Fault>,
 }
 
 /// One model's outputs for one frame set.
@@ -58,7 +61,7 @@ pub struct InferredModel {
     /// Output name → whole-batch array.
     pub outputs: ModelOutputs,
     /// Per camera: placement, or why it is missing.
-    pub cameras: Vec<std::result::Result<PixelTransform, String>>,
+    pub cameras: Vec<std::result::Result<PixelTransform, Fault>>,
 }
 
 /// A dense result waiting to be written as a PNG.
@@ -96,6 +99,8 @@ pub struct Decoded {
     pub entered: Instant,
     /// The frame set itself (for overlays, which draw on the original frames).
     pub frame_set: FrameSet,
+    /// Faults survived on the way that no camera's record shows (a retried model run).
+    pub survived: Vec<Fault>,
 }
 
 /// Reads and pre-processes every camera for every model. `spares` are batches that an earlier
@@ -139,9 +144,12 @@ fn prepare_model(
     preprocessor: &mut Preprocessor,
     spare: Option<Array4<f32>>,
 ) -> PreparedModel {
-    let missing_reason = |index: usize| match frame_set.frames.get(index) {
-        Some(CameraFrame::Missing { reason, .. }) => format!("missing: {reason}"),
-        _ => "missing".to_string(),
+    let missing_reason = |index: usize| {
+        let message = match frame_set.frames.get(index) {
+            Some(CameraFrame::Missing { reason, .. }) => format!("missing: {reason}"),
+            _ => "missing".to_string(),
+        };
+        Fault::new(FaultKind::CameraMissing, message)
     };
     match preprocessor.preprocess(sources) {
         Ok(results) => PreparedModel {
@@ -151,7 +159,7 @@ fn prepare_model(
                 .enumerate()
                 .map(|(index, result)| match (&sources[index], result) {
                     (ImageSource::Missing, _) => Err(missing_reason(index)),
-                    (_, result) => result.map_err(|error| error.to_string()),
+                    (_, result) => result.map_err(|error| Fault::from(&error)),
                 })
                 .collect(),
         },
@@ -159,22 +167,57 @@ fn prepare_model(
             let layout = preprocessor.layout();
             PreparedModel {
                 batch: Array4::zeros((0, 3, layout.height as usize, layout.width as usize)),
-                cameras: sources.iter().map(|_| Err(error.to_string())).collect(),
+                cameras: sources.iter().map(|_| Err(Fault::from(&error))).collect(),
             }
         }
     }
 }
 
-/// Runs every model on its batch.
+/// Runs every model on its batch; a run that fails is retried once (a transient failure
+/// costs one run, not a frame set), and the failure is kept in [`Inferred::survived`].
 pub fn infer(prepared: Prepared, engines: &mut [Engine]) -> Result<Inferred> {
+    infer_with(prepared, engines, None)
+}
+
+/// [`infer`], with faults injected by `injector`.
+pub fn infer_with(
+    prepared: Prepared,
+    engines: &mut [Engine],
+    injector: Option<&dyn FaultInjector>,
+) -> Result<Inferred> {
     let started = Instant::now();
+    let frame = prepared.frame_set.index;
     let mut models = Vec::with_capacity(engines.len());
     let mut spent = Vec::with_capacity(engines.len());
+    let mut survived = Vec::new();
     for (engine, model) in engines.iter_mut().zip(prepared.models) {
         let outputs = if model.batch.dim().0 == 0 {
             ModelOutputs::default()
         } else {
-            engine.run(model.batch.view())?
+            let injected = crate::fault::apply(injector, InjectionPoint::Inference, frame);
+            let mut run = || match &injected {
+                Some(Injected::Fail(message)) => Err(PipelineError::Injected {
+                    point: "inference",
+                    message: message.clone(),
+                }),
+                _ => engine.run(model.batch.view()).map_err(PipelineError::from),
+            };
+            let outputs = match run() {
+                Ok(outputs) => outputs,
+                Err(first) => {
+                    let retried = engine.run(model.batch.view());
+                    survived.push(Fault::new(
+                        FaultKind::InferenceFailed,
+                        format!("{first}; retried once"),
+                    ));
+                    retried?
+                }
+            };
+            if injected == Some(Injected::NotFinite) {
+                not_finite(&outputs)
+            } else {
+                outputs
+            }
         };
         models.push(InferredModel {
             outputs,
@@ -190,7 +233,17 @@ pub fn infer(prepared: Prepared, engines: &mut [Engine]) -> Result<Inferred> {
         entered: prepared.entered,
         times,
         spent,
+        survived,
     })
+}
+
+/// Outputs of the same shapes as `outputs`, every value NaN (an injected fault).
+fn not_finite(outputs: &ModelOutputs) -> ModelOutputs {
+    let mut poisoned = ModelOutputs::default();
+    for (name, view) in outputs.iter() {
+        poisoned.insert(name, ndarray::ArrayD::from_elem(view.raw_dim(), f32::NAN));
+    }
+    poisoned
 }
 
 /// Decodes every head of every model for every camera, and lays out the output paths.
@@ -235,9 +288,12 @@ pub fn decode(
             })
             .collect();
         for (index, camera) in model.cameras.iter().enumerate() {
-            if let (Err(reason), Some(frame)) = (camera, frame_set.frames.get(index)) {
+            if let (Err(fault), Some(frame)) = (camera, frame_set.frames.get(index)) {
                 if let Some(record) = cameras.get_mut(frame.camera()) {
-                    record.missing.get_or_insert_with(|| reason.clone());
+                    if record.missing.is_none() {
+                        record.missing = Some(fault.message.clone());
+                        record.fault = Some(fault.kind);
+                    }
                 }
             }
         }
@@ -304,7 +360,20 @@ pub fn decode(
         dense,
         entered: inferred.entered,
         frame_set: inferred.frame_set,
+        survived: inferred.survived,
     })
+}
+
+/// Makes every pre-processor refuse images that are not the size `rig` calibrates them for.
+pub fn expect_rig(preprocessors: &mut [Preprocessor], rig: &CameraRig) {
+    let sizes: Vec<(u32, u32)> = rig
+        .cameras()
+        .iter()
+        .map(|camera| (camera.width, camera.height))
+        .collect();
+    for preprocessor in preprocessors {
+        preprocessor.expect_sizes(&sizes);
+    }
 }
 
 /// Fusion for `rig` fed by `decoders` (every model's heads), when `config` is given.

@@ -32,6 +32,21 @@ pub enum PreprocessError {
         maximum: usize,
     },
 
+    /// The batch the layout and capacity ask for is too large to allocate.
+    #[error("{capacity} cameras of {width}x{height} need a {mib} MiB input batch, more than the {maximum_mib} MiB allowed; fix the manifest's [input] width and height")]
+    BatchTooLarge {
+        /// Cameras.
+        capacity: usize,
+        /// Input width.
+        width: u32,
+        /// Input height.
+        height: u32,
+        /// The batch's size.
+        mib: usize,
+        /// The largest allowed.
+        maximum_mib: usize,
+    },
+
     /// More images were given than the batch was allocated for.
     #[error("{got} images given but the batch holds {capacity}; create the Preprocessor with a capacity of at least {got}")]
     TooManyImages {
@@ -85,6 +100,38 @@ pub enum PreprocessError {
         width: usize,
         /// Its height.
         height: usize,
+    },
+
+    /// The image is larger than the limits allow; refused from its header, before its pixels
+    /// are allocated (a decompression bomb, or a corrupt size field).
+    #[error("image from {origin} is {width}x{height}: {limit}; refused before decoding")]
+    TooLarge {
+        /// Where the image came from.
+        origin: String,
+        /// Its width, as its header says.
+        width: u64,
+        /// Its height, as its header says.
+        height: u64,
+        /// The limit it breaks.
+        limit: String,
+    },
+
+    /// The image is not the size its camera is calibrated for, so its pixels cannot be placed
+    /// with that calibration.
+    #[error("image from {origin} is {width}x{height} but camera {camera} is calibrated for {expected_width}x{expected_height}; send the camera's full frame, or calibrate the size sent")]
+    WrongSize {
+        /// Where the image came from.
+        origin: String,
+        /// Index of the camera in the frame set.
+        camera: usize,
+        /// Its width.
+        width: u64,
+        /// Its height.
+        height: u64,
+        /// The calibrated width.
+        expected_width: u32,
+        /// The calibrated height.
+        expected_height: u32,
     },
 
     /// The camera had no frame in this frame set (its slot holds padding).

@@ -37,6 +37,7 @@
 mod error;
 mod image_data;
 mod layout;
+mod limits;
 mod pixels;
 mod preprocessor;
 mod resize;
@@ -47,7 +48,8 @@ pub use bytes::Bytes;
 pub use error::PreprocessError;
 pub use image_data::ImageData;
 pub use layout::{ColorOrder, InputLayout, ResizeMode, MAX_INPUT_SIDE};
+pub use limits::ImageLimits;
 pub use pixels::{rgb_to_nv12, rgb_to_yuv, yuv_to_rgb, PixelFormat, RawImage};
-pub use preprocessor::{CameraResult, Preprocessor, MAX_CAPACITY};
+pub use preprocessor::{CameraResult, Preprocessor, MAX_BATCH_VALUES, MAX_CAPACITY};
 pub use source::ImageSource;
 pub use transform::PixelTransform;

@@ -3,12 +3,17 @@
 use ndarray::{s, Array4, ArrayView4};
 use rayon::prelude::*;
 
+use crate::limits::SizeCheck;
 use crate::resize::{resize_into, Normalisation, ResizeScratch};
 use crate::source::{decode, DecodeScratch};
-use crate::{ImageSource, InputLayout, PixelTransform, PreprocessError};
+use crate::{ImageLimits, ImageSource, InputLayout, PixelTransform, PreprocessError};
 
 /// Largest batch capacity accepted (a rig has a handful of cameras; this catches typos).
 pub const MAX_CAPACITY: usize = 256;
+
+/// Largest batch allocated, in f32 values (1 GiB): six 1920×1080 cameras take 37 M; a manifest
+/// asking for far more (16384×16384 inputs) is refused instead of exhausting memory.
+pub const MAX_BATCH_VALUES: usize = 1 << 28;
 
 /// What one camera's pre-processing gave: its transform back to original pixels, or why its slot
 /// holds padding instead.
@@ -57,6 +62,7 @@ pub struct Preprocessor {
 struct CameraScratch {
     decode: DecodeScratch,
     resize: ResizeScratch,
+    check: SizeCheck,
 }
 
 impl Preprocessor {
@@ -70,6 +76,16 @@ impl Preprocessor {
             });
         }
         let shape = (capacity, 3, layout.height as usize, layout.width as usize);
+        let values = shape.0 * shape.1 * shape.2 * shape.3;
+        if values > MAX_BATCH_VALUES {
+            return Err(PreprocessError::BatchTooLarge {
+                capacity,
+                width: layout.width,
+                height: layout.height,
+                mib: (values * std::mem::size_of::<f32>()) >> 20,
+                maximum_mib: (MAX_BATCH_VALUES * std::mem::size_of::<f32>()) >> 20,
+            });
+        }
         Ok(Self {
             normalisation: Normalisation::new(&layout),
             layout,
@@ -83,6 +99,22 @@ impl Preprocessor {
     #[must_use]
     pub fn layout(&self) -> &InputLayout {
         &self.layout
+    }
+
+    /// Refuses images beyond `limits` (by default 16384 pixels a side and 50 megapixels),
+    /// from their headers, before their pixels are allocated.
+    pub fn set_limits(&mut self, limits: ImageLimits) {
+        for camera in &mut self.cameras {
+            camera.check.limits = limits;
+        }
+    }
+
+    /// Refuses an image whose size is not its camera's calibrated `(width, height)` (in batch
+    /// order; cameras beyond `sizes` are not checked), from its header.
+    pub fn expect_sizes(&mut self, sizes: &[(u32, u32)]) {
+        for (index, camera) in self.cameras.iter_mut().enumerate() {
+            camera.check.expected = sizes.get(index).copied();
+        }
     }
 
     /// The most images one call can take.
@@ -174,6 +206,11 @@ fn preprocess_camera(
         ImageSource::Raw(raw)
             if raw.format != crate::PixelFormat::Rgb8 && raw.width > 0 && raw.height > 0 =>
         {
+            scratch
+                .check
+                .check(u64::from(raw.width), u64::from(raw.height), camera, &|| {
+                    format!("a {} buffer", raw.format.name())
+                })?;
             let transform = PixelTransform::for_layout(layout, raw.width, raw.height);
             let (_, _, _, resized_height) = transform.content();
             let wanted = crate::resize::read(raw.height as usize, resized_height as usize);
@@ -183,7 +220,7 @@ fn preprocess_camera(
                 height: raw.height as usize,
             }
         }
-        _ => decode(source, camera, &mut scratch.decode)?,
+        _ => decode(source, camera, &scratch.check, &mut scratch.decode)?,
     };
     // Sizes were checked non-zero by `decode`; u32 holds any size a decoder produces.
     let transform = PixelTransform::for_layout(

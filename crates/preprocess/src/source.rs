@@ -8,6 +8,7 @@ use zune_core::colorspace::ColorSpace;
 use zune_core::options::DecoderOptions;
 use zune_jpeg::JpegDecoder;
 
+use crate::limits::SizeCheck;
 use crate::pixels::RawImage;
 use crate::resize::RgbImage;
 use crate::PreprocessError;
@@ -40,18 +41,23 @@ impl ImageSource<'_> {
     /// the pre-processor decodes into reused buffers instead).
     pub fn to_rgb8(&self) -> Result<(u32, u32, Vec<u8>), PreprocessError> {
         let mut scratch = DecodeScratch::default();
-        let image = decode(self, 0, &mut scratch)?;
+        let image = decode(self, 0, &SizeCheck::default(), &mut scratch)?;
         let (width, height) = (image.width as u32, image.height as u32);
         Ok((width, height, image.pixels.to_vec()))
     }
 }
 
-/// Decodes `source` (camera number `camera`), borrowing the pixels from it or from `scratch`.
+/// Decodes `source` (camera number `camera`), borrowing the pixels from it or from `scratch`;
+/// its size is checked against `check` before its pixels are allocated.
 pub(crate) fn decode<'s>(
     source: &ImageSource<'s>,
     camera: usize,
+    check: &SizeCheck,
     scratch: &'s mut DecodeScratch,
 ) -> Result<RgbImage<'s>, PreprocessError> {
+    let size_check = |width: usize, height: usize, origin: &dyn Fn() -> String| {
+        check.check(width as u64, height as u64, camera, origin)
+    };
     let image = match *source {
         ImageSource::File(path) => {
             scratch.file.clear();
@@ -62,16 +68,24 @@ pub(crate) fn decode<'s>(
                     source,
                 })?;
             let origin = || path.display().to_string();
-            decode_bytes(&scratch.file, &origin, &mut scratch.pixels)?
+            decode_bytes(&scratch.file, &origin, &size_check, &mut scratch.pixels)?
         }
-        ImageSource::Encoded(bytes) => {
-            decode_bytes(bytes, &|| "memory".to_owned(), &mut scratch.pixels)?
+        ImageSource::Encoded(bytes) => decode_bytes(
+            bytes,
+            &|| "memory".to_owned(),
+            &size_check,
+            &mut scratch.pixels,
+        )?,
+        ImageSource::Raw(raw) => {
+            size_check(raw.width as usize, raw.height as usize, &|| {
+                describe(source)
+            })?;
+            RgbImage {
+                pixels: raw.to_rgb8(&mut scratch.pixels)?,
+                width: raw.width as usize,
+                height: raw.height as usize,
+            }
         }
-        ImageSource::Raw(raw) => RgbImage {
-            pixels: raw.to_rgb8(&mut scratch.pixels)?,
-            width: raw.width as usize,
-            height: raw.height as usize,
-        },
         ImageSource::Missing => return Err(PreprocessError::MissingImage { camera }),
     };
     if image.width == 0 || image.height == 0 {
@@ -93,23 +107,40 @@ fn describe(source: &ImageSource<'_>) -> String {
     }
 }
 
+/// Checks an image's size (from its header) before its pixels are allocated.
+type SizeGate<'a> = dyn Fn(usize, usize, &dyn Fn() -> String) -> Result<(), PreprocessError> + 'a;
+
 fn decode_bytes<'p>(
     bytes: &[u8],
     origin: &dyn Fn() -> String,
+    check: &SizeGate<'_>,
     pixels: &'p mut Vec<u8>,
 ) -> Result<RgbImage<'p>, PreprocessError> {
     let (width, height) = if bytes.starts_with(&[0xFF, 0xD8]) {
-        decode_jpeg(bytes, pixels).map_err(|reason| PreprocessError::Decode {
-            format: "JPEG",
-            origin: origin(),
-            reason,
-        })?
+        decode_jpeg(bytes, &|width, height| check(width, height, origin), pixels).map_err(
+            |failure| match failure {
+                JpegFailure::Size(error) => error,
+                JpegFailure::Decode(reason) => PreprocessError::Decode {
+                    format: "JPEG",
+                    origin: origin(),
+                    reason,
+                },
+            },
+        )?
     } else {
-        let decoded = image::load_from_memory(bytes).map_err(|error| PreprocessError::Decode {
+        let decode_error = |error: image::ImageError| PreprocessError::Decode {
             format: "encoded",
             origin: origin(),
             reason: error.to_string(),
-        })?;
+        };
+        let reader = || {
+            image::ImageReader::new(std::io::Cursor::new(bytes))
+                .with_guessed_format()
+                .map_err(|error| decode_error(image::ImageError::IoError(error)))
+        };
+        let (width, height) = reader()?.into_dimensions().map_err(decode_error)?;
+        check(width as usize, height as usize, origin)?;
+        let decoded = reader()?.decode().map_err(decode_error)?;
         let rgb = decoded.into_rgb8();
         let size = (rgb.width() as usize, rgb.height() as usize);
         *pixels = rgb.into_raw();
@@ -122,12 +153,33 @@ fn decode_bytes<'p>(
     })
 }
 
-/// Decodes a JPEG into `pixels` (resized, never shrunk, so the allocation is reused).
-fn decode_jpeg(bytes: &[u8], pixels: &mut Vec<u8>) -> Result<(usize, usize), String> {
+/// Why a JPEG was not decoded: its size was refused, or its bytes are bad.
+enum JpegFailure {
+    Size(PreprocessError),
+    Decode(String),
+}
+
+impl From<String> for JpegFailure {
+    fn from(reason: String) -> Self {
+        Self::Decode(reason)
+    }
+}
+
+/// Decodes a JPEG into `pixels` (resized, never shrunk, so the allocation is reused), once
+/// `check` has accepted the size its header gives.
+fn decode_jpeg(
+    bytes: &[u8],
+    check: &dyn Fn(usize, usize) -> Result<(), PreprocessError>,
+    pixels: &mut Vec<u8>,
+) -> Result<(usize, usize), JpegFailure> {
     // Strict mode turns truncated or corrupt entropy data into an error instead of grey blocks.
+    // The decoder's own size limits are lifted to the format's: `check` sets ours, with an
+    // error that says which limit.
     let options = DecoderOptions::default()
         .jpeg_set_out_colorspace(ColorSpace::RGB)
-        .set_strict_mode(true);
+        .set_strict_mode(true)
+        .set_max_width(usize::from(u16::MAX))
+        .set_max_height(usize::from(u16::MAX));
     let mut decoder = JpegDecoder::new_with_options(ZCursor::new(bytes), options);
     decoder
         .decode_headers()
@@ -135,12 +187,14 @@ fn decode_jpeg(bytes: &[u8], pixels: &mut Vec<u8>) -> Result<(usize, usize), Str
     let (width, height) = decoder
         .dimensions()
         .ok_or_else(|| "no image size after the headers".to_owned())?;
+    check(width, height).map_err(JpegFailure::Size)?;
     let length = width * height * 3;
     if decoder.output_buffer_size() != Some(length) {
         return Err(format!(
             "decoder would write {:?} bytes for a {width}x{height} RGB image",
             decoder.output_buffer_size()
-        ));
+        )
+        .into());
     }
     if pixels.len() < length {
         pixels.resize(length, 0);

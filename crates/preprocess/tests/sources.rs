@@ -183,6 +183,15 @@ fn wrong_buffer_sizes_and_capacity_are_errors() {
         Preprocessor::new(layout(), 0),
         Err(PreprocessError::InvalidCapacity { got: 0, .. })
     ));
+    // 16384×16384 is a valid side, but six of them would need 18 GiB of input batch.
+    let mut huge = layout();
+    huge.width = 16_384;
+    huge.height = 16_384;
+    let error = Preprocessor::new(huge, 6).unwrap_err();
+    assert!(
+        matches!(error, PreprocessError::BatchTooLarge { mib: 18432, .. }),
+        "{error}"
+    );
     let mut bad = layout();
     bad.std[1] = 0.0;
     assert!(matches!(

@@ -83,6 +83,8 @@ pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()>
         overlays: false,
         overlay_truth: false,
         stop: Arc::new(AtomicBool::new(false)),
+        stage_timeout: Some(panoptes_pipeline::DEFAULT_STAGE_TIMEOUT),
+        faults: None,
     };
     let mut stages: Vec<StageBenchmark> = Vec::new();
     let mut parallel: Vec<WorkerBenchmark> = Vec::new();

@@ -146,3 +146,12 @@ pub fn prepare_output_file(path: &std::path::Path) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// `--stage-timeout SECONDS` as the watchdog's limit: 0 switches it off.
+pub fn stage_timeout(seconds: f64) -> anyhow::Result<Option<std::time::Duration>> {
+    anyhow::ensure!(
+        seconds.is_finite() && seconds >= 0.0,
+        "--stage-timeout {seconds}: give the seconds a stage may spend on one frame set (0: no limit)"
+    );
+    Ok((seconds > 0.0).then(|| std::time::Duration::from_secs_f64(seconds)))
+}

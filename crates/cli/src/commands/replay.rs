@@ -32,9 +32,12 @@ use std::sync::Arc;
 ///       --model models/zoo/twinlitenet.toml --weights ../shared/real/models/twinlitenet/twinlitenet_dynbatch.onnx \
 ///       --out out/nuscenes
 ///
-/// A missing or unreadable camera image is reported in its camera's `missing` field and counted
-/// in the report; the replay goes on. Ctrl-C stops after the current frame set, flushes the
-/// outputs and writes the report.
+/// A missing, unreadable or wrongly sized camera image is reported in its camera's `missing` and
+/// `fault` fields and counted in the report's `faults`; a model run that fails is retried once,
+/// a frame set on which a stage fails is written with every camera marked; the replay goes on.
+/// A sink that fails (a full disk) or a stage stuck past --stage-timeout stops it; Ctrl-C stops
+/// after the current frame set. Either way the outputs are flushed and the report is written,
+/// its `accounting` saying where every frame set went and `stopped` why it ended early.
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
@@ -82,6 +85,11 @@ pub struct Args {
     /// Run the stages one after the other instead of overlapping them (reference path).
     #[arg(long, conflicts_with = "realtime")]
     sequential: bool,
+    /// A stage that spends longer than SECONDS on one frame set stops the replay (a hung
+    /// model or disk): the error names the stage and the frame set, what was produced is kept
+    /// and the report says why. 0 switches the watchdog off.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
+    stage_timeout: f64,
 }
 
 #[allow(clippy::print_stdout, clippy::print_stderr)]
@@ -112,6 +120,8 @@ pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()>
         overlays: args.overlays,
         overlay_truth: args.truth,
         stop,
+        stage_timeout: super::models::stage_timeout(args.stage_timeout)?,
+        faults: None,
     };
     let several = drives.len() > 1;
     for drive in &drives {

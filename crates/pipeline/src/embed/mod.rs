@@ -38,11 +38,14 @@ mod stats;
 
 pub use stats::Stats;
 
-use crate::concurrent::{spawn_stages, StageDepth, StageHealth, Stages, DROP_BEHIND};
+use crate::concurrent::{
+    spawn_stages, FrameFailure, StageDepth, StageHealth, StageParts, Stages, DROP_BEHIND,
+};
 use crate::error::{PipelineError, Result};
+use crate::fault::FaultInjector;
 use crate::model::{LoadedModel, ModelRequest};
 use crate::stages::{self, Decoded};
-use crossbeam_channel::{bounded, Receiver, Sender, TrySendError};
+use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender, TrySendError};
 use online::Online;
 use panoptes_drive::{FrameSet, RejectionReason, SyncConfig};
 use panoptes_fusion::FusionConfig;
@@ -124,6 +127,8 @@ pub struct PerceptionBuilder {
     fusion: Option<FusionConfig>,
     unix_timestamps: bool,
     callback: Option<Callback>,
+    stage_timeout: Option<Duration>,
+    faults: Option<Arc<dyn FaultInjector>>,
 }
 
 impl std::fmt::Debug for PerceptionBuilder {
@@ -217,6 +222,21 @@ impl PerceptionBuilder {
         self
     }
 
+    /// A stage that spends longer than `timeout` on one frame set stops the pipeline: every
+    /// push then fails naming the stage and the frame set, and the results end with that
+    /// failure (default 60 s; `None`: no watchdog).
+    pub fn with_stage_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.stage_timeout = timeout;
+        self
+    }
+
+    /// Injects faults into the stages (testing how a stack handles them); see
+    /// [`crate::FaultPlan`].
+    pub fn with_fault_injector(mut self, injector: Arc<dyn FaultInjector>) -> Self {
+        self.faults = Some(injector);
+        self
+    }
+
     /// Loads the models (checked against their graphs), starts the stages.
     pub fn build(self) -> Result<Perception> {
         if self.models.is_empty() {
@@ -298,11 +318,14 @@ impl Perception {
             fusion: Some(FusionConfig::default()),
             unix_timestamps: false,
             callback: None,
+            stage_timeout: Some(crate::replay::DEFAULT_STAGE_TIMEOUT),
+            faults: None,
         }
     }
 
     fn start(builder: PerceptionBuilder, models: Vec<LoadedModel>) -> Result<Self> {
-        let (preprocessors, engines, decoders, names) = stages::split(models);
+        let (mut preprocessors, engines, decoders, names) = stages::split(models);
+        stages::expect_rig(&mut preprocessors, &builder.rig);
         let fusion = stages::start_fusion(&builder.rig, &decoders, builder.fusion.as_ref())?;
         let (input, source) = bounded(builder.queue.max(1));
         let drain = source.clone();
@@ -313,12 +336,15 @@ impl Perception {
             health,
         } = spawn_stages(
             source,
-            preprocessors,
-            vec![engines],
-            decoders,
-            names,
-            fusion,
+            StageParts {
+                preprocessors,
+                engine_sets: vec![engines],
+                decoders,
+                names,
+                fusion,
+            },
             StageDepth { handoff: 0 },
+            builder.faults.clone(),
         );
         let counters = Arc::new(stats::Counters::default());
         let cameras: Vec<String> = builder.rig.names().map(str::to_owned).collect();
@@ -338,9 +364,14 @@ impl Perception {
             builder.callback,
         );
         let ticking = Arc::clone(&shared);
+        let stage_timeout = builder.stage_timeout;
         let ticker = std::thread::spawn(move || {
             while !ticking.stopped.load(Ordering::Relaxed) {
                 std::thread::sleep(TIMEOUT_TICK);
+                if let Some(timeout) = stage_timeout {
+                    // The stuck stage may never come back: stop here, as if it had died.
+                    ticking.health.give_up_on_stuck(timeout);
+                }
                 let ready = ticking
                     .online
                     .lock()
@@ -428,7 +459,6 @@ impl Perception {
     /// finishes what is in flight and returns the results no one has read yet, with the final
     /// statistics.
     pub fn shutdown(mut self) -> Shutdown {
-        self.stop_ticker();
         let rest = self
             .shared
             .online
@@ -445,13 +475,16 @@ impl Perception {
             }
         }
         self.close_input();
-        // Read while the stages finish: the delivery thread ends when they have.
+        // Read while the stages finish: the delivery thread ends when they have (or when a
+        // stage is given up as stuck).
         let unread: Vec<PerceptionResult> = self
             .results
             .take()
             .map(|results| results.iter().collect())
             .unwrap_or_default();
         self.join();
+        // The ticker's watchdog ran until now: a stage stuck while finishing is given up too.
+        self.stop_ticker();
         Shutdown {
             unread,
             stats: self.stats(),
@@ -482,6 +515,10 @@ impl Perception {
         if let Some(delivery) = self.delivery.take() {
             let _ = delivery.join();
         }
+        if self.shared.health.is_stuck() {
+            // A stuck stage's thread may never end; the others end as their channels close.
+            self.stages.clear();
+        }
         for stage in self.stages.drain(..) {
             let _ = stage.join();
         }
@@ -490,12 +527,12 @@ impl Perception {
 
 impl Drop for Perception {
     fn drop(&mut self) {
-        self.stop_ticker();
         self.close_input();
         // Unread results no longer hold the stages back: delivery stops, and the stages end
         // as their channels close.
         drop(self.results.take());
         self.join();
+        self.stop_ticker();
     }
 }
 
@@ -559,18 +596,25 @@ fn deliver(
         };
         let guard = health.clone();
         guard.guard(DELIVERY, || {
-            for result in &results {
+            let next = || loop {
+                match results.recv_timeout(TIMEOUT_TICK * 10) {
+                    Ok(result) => return Some(result),
+                    Err(RecvTimeoutError::Timeout) if !health.is_stuck() => {}
+                    Err(_) => return None,
+                }
+            };
+            while let Some(result) = next() {
                 let result = match result {
                     Ok(decoded) => {
                         counters.add_result(&decoded, unix_timestamps);
                         Ok(decoded)
                     }
                     Err(failed) => {
-                        counters.add_failure();
-                        let (frame_set, message) = *failed;
+                        let FrameFailure { frame_set, fault } = *failed;
+                        counters.add_failure(fault.kind);
                         Err(PerceptionFailure::FrameSet {
                             frame: frame_set.index,
-                            message,
+                            message: fault.message,
                         })
                     }
                 };

@@ -1,5 +1,6 @@
 //! Counting what happened to pushed frames and their results.
 
+use crate::fault::FaultKind;
 use crate::report::Latency;
 use crate::stages::Decoded;
 use panoptes_drive::RejectionReason;
@@ -32,6 +33,9 @@ pub struct Stats {
     /// Frames refused because they were not after their camera's previous frame (duplicates,
     /// or out of order).
     pub out_of_order: u64,
+    /// Faults met, by kind: refused frames, each camera of a result that had one (missing,
+    /// unreadable, wrong size, NaN outputs), retried model runs, failed frame sets.
+    pub faults: BTreeMap<FaultKind, u64>,
     /// From a set's first frame being pushed to its results being handed over, milliseconds
     /// (the latest 4096 results).
     pub latency_ms: Latency,
@@ -50,6 +54,7 @@ pub(crate) struct Counters {
     late: AtomicU64,
     out_of_order: AtomicU64,
     dropped: Mutex<BTreeMap<String, u64>>,
+    faults: Mutex<BTreeMap<FaultKind, u64>>,
     latency: Mutex<VecDeque<f64>>,
     age: Mutex<VecDeque<f64>>,
 }
@@ -81,7 +86,17 @@ impl Counters {
         }
     }
 
+    pub fn add_fault(&self, kind: FaultKind) {
+        if let Ok(mut faults) = self.faults.lock() {
+            *faults.entry(kind).or_default() += 1;
+        }
+    }
+
     pub fn add_rejection(&self, reason: &RejectionReason) {
+        self.add_fault(match reason {
+            RejectionReason::Late { .. } => FaultKind::FrameLate,
+            _ => FaultKind::TimestampNotAfterPrevious,
+        });
         match reason {
             RejectionReason::Late { .. } => &self.late,
             RejectionReason::NotAfterPrevious { .. } | RejectionReason::UnknownCamera => {
@@ -97,12 +112,16 @@ impl Counters {
         }
     }
 
-    pub fn add_failure(&self) {
+    pub fn add_failure(&self, kind: FaultKind) {
         self.failed.fetch_add(1, Ordering::Relaxed);
+        self.add_fault(kind);
     }
 
     pub fn add_result(&self, decoded: &Decoded, unix_timestamps: bool) {
         self.results.fetch_add(1, Ordering::Relaxed);
+        for (_, fault) in crate::fault::result_faults(&decoded.record, &decoded.survived) {
+            self.add_fault(fault.kind);
+        }
         keep(&self.latency, decoded.entered.elapsed().as_secs_f64() * 1e3);
         if unix_timestamps {
             if let Ok(now) = SystemTime::now().duration_since(UNIX_EPOCH) {
@@ -124,6 +143,11 @@ impl Counters {
                 .dropped
                 .lock()
                 .map(|dropped| dropped.clone())
+                .unwrap_or_default(),
+            faults: self
+                .faults
+                .lock()
+                .map(|faults| faults.clone())
                 .unwrap_or_default(),
             late: load(&self.late),
             out_of_order: load(&self.out_of_order),
