@@ -32,6 +32,14 @@ fn options(out: &Path) -> ReplayOptions {
     }
 }
 
+/// The default options, with `plan`'s faults injected.
+fn injecting(out: &Path, plan: FaultPlan) -> ReplayOptions {
+    ReplayOptions {
+        faults: Some(Arc::new(plan)),
+        ..options(out)
+    }
+}
+
 /// Replays `drive` as `options` say on another thread; fails the test if it has not ended
 /// within [`LIMIT`] (a hang).
 fn replay_within_limit(
@@ -114,22 +122,24 @@ fn a_stage_that_panics_on_a_frame_set_loses_that_set_only() {
             InjectionPoint::Decode,
             5,
             Injected::Panic("decoding broke".into()),
+        )
+        .with(
+            InjectionPoint::Write,
+            6,
+            Injected::Panic("the overlay broke".into()),
         );
-    let options = ReplayOptions {
-        faults: Some(Arc::new(plan)),
-        ..options(&out)
-    };
-    let report = replay_within_limit(&sample(), options, None).unwrap();
+    let report = replay_within_limit(&sample(), injecting(&out, plan), None).unwrap();
     assert_adds_up(&report, &out);
     assert_eq!(
         (report.accounting.results, report.accounting.failed),
-        (6, 2)
+        (5, 3)
     );
-    assert_eq!(count(&report, FaultKind::StagePanicked), 2);
+    assert_eq!(count(&report, FaultKind::StagePanicked), 3);
     let lines = lines(&out);
     for (frame, stage, message) in [
         (2, "pre-processing", "pre-processing broke"),
         (5, "decoding", "decoding broke"),
+        (6, "sink", "the overlay broke"),
     ] {
         let camera = &lines[frame]["cameras"]["CAM_FRONT"];
         assert_eq!(camera["fault"], "stage_panicked");
@@ -139,7 +149,7 @@ fn a_stage_that_panics_on_a_frame_set_loses_that_set_only() {
             "{reason}"
         );
     }
-    assert!(lines[6]["cameras"]["CAM_FRONT"]["fault"].is_null());
+    assert!(lines[7]["cameras"]["CAM_FRONT"]["fault"].is_null());
 }
 
 #[test]
@@ -155,11 +165,7 @@ fn an_inference_that_fails_once_is_retried_and_nan_outputs_are_skipped() {
             Injected::Fail("the accelerator hiccupped".into()),
         )
         .with(InjectionPoint::Inference, 4, Injected::NotFinite);
-    let options = ReplayOptions {
-        faults: Some(Arc::new(plan)),
-        ..options(&out)
-    };
-    let report = replay_within_limit(&sample(), options, None).unwrap();
+    let report = replay_within_limit(&sample(), injecting(&out, plan), None).unwrap();
     assert_adds_up(&report, &out);
     assert_eq!(
         (report.accounting.results, report.accounting.failed),
@@ -203,9 +209,8 @@ fn a_stuck_stage_stops_the_replay_naming_it_and_keeps_what_was_produced() {
         Injected::Stall(Duration::from_secs(600)),
     );
     let options = ReplayOptions {
-        faults: Some(Arc::new(plan)),
         stage_timeout: Some(Duration::from_secs(2)),
-        ..options(&out)
+        ..injecting(&out, plan)
     };
     let error = replay_within_limit(&sample(), options, None).unwrap_err();
     let message = error.to_string();

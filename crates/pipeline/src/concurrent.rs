@@ -106,6 +106,7 @@ pub fn replay_concurrent(
             total,
             health: &health,
             stage_timeout: options.stage_timeout,
+            faults: options.faults.clone(),
         };
         let result = sink.run(progress);
         finished.store(true, Ordering::Relaxed);
@@ -443,6 +444,7 @@ struct Sink<'a> {
     total: usize,
     health: &'a StageHealth,
     stage_timeout: Option<Duration>,
+    faults: Option<Arc<dyn FaultInjector>>,
 }
 
 impl Sink<'_> {
@@ -461,7 +463,27 @@ impl Sink<'_> {
                 Err(RecvTimeoutError::Disconnected) => break,
             };
             match result {
-                Ok(decoded) => self.ledger.write(self.output, decoded)?,
+                Ok(decoded) => {
+                    let frame_set = decoded.frame_set.clone();
+                    let ledger = &mut *self.ledger;
+                    let output = &mut *self.output;
+                    let injector = self.faults.as_deref();
+                    let written = crate::fault::catch(|| {
+                        let point = InjectionPoint::Write;
+                        crate::fault::apply(injector, point, frame_set.index);
+                        ledger.write(output, decoded)
+                    });
+                    match written {
+                        Ok(written) => written?,
+                        // A panic while writing (drawing an overlay, encoding a PNG) fails
+                        // this frame set; its line is written marked, and the replay goes on.
+                        Err(message) => {
+                            let FrameFailure { frame_set, fault } =
+                                *panicked(frame_set, "sink", &message);
+                            self.ledger.write_failed(self.output, &frame_set, fault)?;
+                        }
+                    }
+                }
                 Err(failed) => {
                     let FrameFailure { frame_set, fault } = *failed;
                     self.ledger.write_failed(self.output, &frame_set, fault)?;

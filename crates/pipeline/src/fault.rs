@@ -142,6 +142,8 @@ pub enum InjectionPoint {
     Inference,
     /// Before a frame set's outputs are decoded and fused.
     Decode,
+    /// Before a frame set's results are written (replay only).
+    Write,
 }
 
 /// What an injector makes happen at an [`InjectionPoint`].

@@ -350,14 +350,14 @@ pub(crate) fn conclude(
         ending.interrupted,
         stopped,
     );
-    let finished = output.finish(&report);
-    match (ending.outcome, finished) {
-        (Ok(()), finished) => finished.map(|()| report),
-        (Err(error), finished) => Err(PipelineError::RunStopped {
+    let (flushed, written) = output.finish_each(&report);
+    match ending.outcome {
+        Ok(()) => flushed.and(written).map(|()| report),
+        Err(error) => Err(PipelineError::RunStopped {
             error: Box::new(error),
             written: ledger.written,
             offered: ledger.offered,
-            kept: match finished {
+            kept: match written {
                 Ok(()) => format!(
                     "which are kept in {}; {} says why it stopped",
                     output.root().display(),

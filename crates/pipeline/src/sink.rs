@@ -84,18 +84,32 @@ impl OutputDirectory {
     /// Flushes the JSON lines and writes `report.json` (also when the flush fails: the report
     /// says what was produced and why the run stopped). The first failure is returned.
     pub fn finish(&mut self, report: &Report) -> Result<()> {
+        let (flushed, written) = self.finish_each(report);
+        flushed.and(written)
+    }
+
+    /// [`Self::finish`], with the flush's and the report's outcomes apart. The report is written
+    /// whole or not at all (to a temporary file, then renamed): a full disk leaves no truncated
+    /// `report.json`.
+    pub fn finish_each(&mut self, report: &Report) -> (Result<()>, Result<()>) {
         let lines = self.root.join(PERCEPTION_FILE);
         let flushed = self
             .lines
             .flush()
             .map_err(|error| sink_error(&lines, &error));
         let path = self.root.join(REPORT_FILE);
+        let partial = self.root.join(format!("{REPORT_FILE}.partial"));
         let written = serde_json::to_string_pretty(report)
             .map_err(|error| sink_error(&path, &error))
             .and_then(|text| {
-                fs::write(&path, text + "\n").map_err(|error| sink_error(&path, &error))
+                fs::write(&partial, text + "\n")
+                    .and_then(|()| fs::rename(&partial, &path))
+                    .map_err(|error| {
+                        let _ = fs::remove_file(&partial);
+                        sink_error(&path, &error)
+                    })
             });
-        flushed.and(written)
+        (flushed, written)
     }
 }
 

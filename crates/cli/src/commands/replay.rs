@@ -173,17 +173,33 @@ fn replay_drive(
         .map_or(0.0, |latency| latency.p50);
     let dropped: usize = report.drops.values().sum();
     println!(
-        "{label}replayed {} frame sets ({dropped} dropped) in {:.1} s ({:.2} frame sets/s, latency p50 {:.1} ms) on {}; {} problems{}; outputs in {}",
+        "{label}replayed {} frame sets ({dropped} dropped) in {:.1} s ({:.2} frame sets/s, latency p50 {:.1} ms) on {}; {} problems{}{}; outputs in {}",
         report.frame_sets,
         report.wall_seconds,
         report.frame_sets_per_second,
         total_latency,
         workers_label(&report),
         report.errors,
+        faults_label(&report),
         if report.interrupted { " (interrupted)" } else { "" },
         options.out.display()
     );
     Ok(())
+}
+
+/// ` (camera_missing 4, image_unreadable 1)`: the faults by kind, or nothing without any.
+fn faults_label(report: &panoptes_pipeline::Report) -> String {
+    let kinds: Vec<String> = report
+        .faults
+        .iter()
+        .filter(|(kind, _)| **kind != panoptes_pipeline::FaultKind::Interrupted)
+        .map(|(kind, count)| format!("{kind} {count}"))
+        .collect();
+    if kinds.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", kinds.join(", "))
+    }
 }
 
 /// `cpu`, or `cpu (2 workers × 1 thread)` when several engines shared the work.
