@@ -9,6 +9,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+// How many fault kinds there are (the length of `PanoptesStats::faults`).
+#define PANOPTES_FAULT_KINDS 13
+
 // What a call did.
 typedef enum PanoptesStatus {
   // Done.
@@ -49,6 +52,37 @@ typedef enum PanoptesPush {
   PANOPTES_REJECTED = 3,
 } PanoptesPush;
 
+// What went wrong, as counted in `PanoptesStats::faults` (the same kinds, in the same order,
+// as the Rust API's `FaultKind` and `report.json`'s `faults`).
+typedef enum PanoptesFaultKind {
+  // A camera had no frame in the set.
+  PANOPTES_CAMERA_MISSING = 0,
+  // A frame came after its set had gone (refused).
+  PANOPTES_FRAME_LATE = 1,
+  // A frame was not after its camera's previous one (refused).
+  PANOPTES_TIMESTAMP_NOT_AFTER_PREVIOUS = 2,
+  // An image could not be read or decoded.
+  PANOPTES_IMAGE_UNREADABLE = 3,
+  // An image was not its camera's calibrated size.
+  PANOPTES_IMAGE_WRONG_SIZE = 4,
+  // An image was larger than the limits.
+  PANOPTES_IMAGE_TOO_LARGE = 5,
+  // Model outputs held NaN or infinite values (skipped).
+  PANOPTES_OUTPUT_NOT_FINITE = 6,
+  // A model run failed (retried once).
+  PANOPTES_INFERENCE_FAILED = 7,
+  // A model's outputs could not be decoded.
+  PANOPTES_DECODE_FAILED = 8,
+  // A stage panicked on a frame set.
+  PANOPTES_STAGE_PANICKED = 9,
+  // Writing an output failed.
+  PANOPTES_SINK_FAILED = 10,
+  // A stage was stuck past the stage timeout.
+  PANOPTES_STAGE_STUCK = 11,
+  // The run was interrupted.
+  PANOPTES_INTERRUPTED = 12,
+} PanoptesFaultKind;
+
 // A running pipeline (opaque to C).
 typedef struct PanoptesPerception PanoptesPerception;
 
@@ -77,6 +111,8 @@ typedef struct PanoptesStats {
   double latency_p50_ms;
   // Capture to result, 99th percentile, milliseconds.
   double latency_p99_ms;
+  // Faults met, by kind: `faults[PanoptesFaultKind]`.
+  uint64_t faults[PANOPTES_FAULT_KINDS];
 } PanoptesStats;
 
 // One object around the vehicle (ego frame: x forward, y left, z up, metres).

@@ -127,6 +127,8 @@ impl PanoptesPerception {
             out_of_order: stats.out_of_order,
             latency_p50_ms: stats.latency_ms.p50,
             latency_p99_ms: stats.latency_ms.p99,
+            faults: panoptes::FaultKind::ALL
+                .map(|kind| stats.faults.get(&kind).copied().unwrap_or_default()),
         }
     }
 }

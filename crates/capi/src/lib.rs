@@ -120,6 +120,44 @@ pub struct PanoptesStats {
     pub latency_p50_ms: f64,
     /// Capture to result, 99th percentile, milliseconds.
     pub latency_p99_ms: f64,
+    /// Faults met, by kind: `faults[PanoptesFaultKind]`.
+    pub faults: [u64; PANOPTES_FAULT_KINDS],
+}
+
+/// How many fault kinds there are (the length of `PanoptesStats::faults`).
+pub const PANOPTES_FAULT_KINDS: usize = 13;
+
+/// What went wrong, as counted in `PanoptesStats::faults` (the same kinds, in the same order,
+/// as the Rust API's `FaultKind` and `report.json`'s `faults`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PanoptesFaultKind {
+    /// A camera had no frame in the set.
+    PanoptesCameraMissing = 0,
+    /// A frame came after its set had gone (refused).
+    PanoptesFrameLate = 1,
+    /// A frame was not after its camera's previous one (refused).
+    PanoptesTimestampNotAfterPrevious = 2,
+    /// An image could not be read or decoded.
+    PanoptesImageUnreadable = 3,
+    /// An image was not its camera's calibrated size.
+    PanoptesImageWrongSize = 4,
+    /// An image was larger than the limits.
+    PanoptesImageTooLarge = 5,
+    /// Model outputs held NaN or infinite values (skipped).
+    PanoptesOutputNotFinite = 6,
+    /// A model run failed (retried once).
+    PanoptesInferenceFailed = 7,
+    /// A model's outputs could not be decoded.
+    PanoptesDecodeFailed = 8,
+    /// A stage panicked on a frame set.
+    PanoptesStagePanicked = 9,
+    /// Writing an output failed.
+    PanoptesSinkFailed = 10,
+    /// A stage was stuck past the stage timeout.
+    PanoptesStageStuck = 11,
+    /// The run was interrupted.
+    PanoptesInterrupted = 12,
 }
 
 /// A NUL-terminated UTF-8 argument, or the error saying which one is wrong.
@@ -410,4 +448,39 @@ pub unsafe extern "C" fn panoptes_free(handle_pointer: *mut PanoptesPerception) 
         drop(unsafe { Box::from_raw(handle_pointer) });
         Ok(PanoptesStatus::PanoptesOk)
     });
+}
+
+#[cfg(test)]
+mod fault_kind_tests {
+    use super::{PanoptesFaultKind, PANOPTES_FAULT_KINDS};
+    use panoptes::FaultKind;
+
+    /// The C numbering is the Rust order: `faults[k]` counts `FaultKind::ALL[k]`.
+    #[test]
+    fn the_c_fault_kinds_are_numbered_as_the_rust_ones() {
+        use PanoptesFaultKind as C;
+        let c = [
+            (C::PanoptesCameraMissing, FaultKind::CameraMissing),
+            (C::PanoptesFrameLate, FaultKind::FrameLate),
+            (
+                C::PanoptesTimestampNotAfterPrevious,
+                FaultKind::TimestampNotAfterPrevious,
+            ),
+            (C::PanoptesImageUnreadable, FaultKind::ImageUnreadable),
+            (C::PanoptesImageWrongSize, FaultKind::ImageWrongSize),
+            (C::PanoptesImageTooLarge, FaultKind::ImageTooLarge),
+            (C::PanoptesOutputNotFinite, FaultKind::OutputNotFinite),
+            (C::PanoptesInferenceFailed, FaultKind::InferenceFailed),
+            (C::PanoptesDecodeFailed, FaultKind::DecodeFailed),
+            (C::PanoptesStagePanicked, FaultKind::StagePanicked),
+            (C::PanoptesSinkFailed, FaultKind::SinkFailed),
+            (C::PanoptesStageStuck, FaultKind::StageStuck),
+            (C::PanoptesInterrupted, FaultKind::Interrupted),
+        ];
+        assert_eq!(c.len(), PANOPTES_FAULT_KINDS);
+        assert_eq!(FaultKind::ALL.len(), PANOPTES_FAULT_KINDS);
+        for (c_kind, kind) in c {
+            assert_eq!(FaultKind::ALL[c_kind as usize], kind);
+        }
+    }
 }

@@ -205,7 +205,10 @@ fn main() -> anyhow::Result<()> {
             // A frame held back from an earlier set, before its camera's frame of this one.
             if let Some(position) = held_late.iter().position(|(late, _, _)| late == camera) {
                 let (late, late_at, late_image) = held_late.remove(position);
-                push(&late, late_at, late_image)?;
+                let outcome = push(&late, late_at, late_image)?;
+                if !matches!(outcome, PushOutcome::Rejected(_)) {
+                    eprintln!("soak: set {set}: the late frame of {late} was taken: {outcome:?}");
+                }
             }
             match fault {
                 Some((FrameFault::Dropout, faulty)) if faulty == index => {}

@@ -41,6 +41,23 @@ pub enum FaultKind {
 }
 
 impl FaultKind {
+    /// Every kind, in declaration order (the C ABI's `PanoptesFaultKind` numbers them so).
+    pub const ALL: [Self; 13] = [
+        Self::CameraMissing,
+        Self::FrameLate,
+        Self::TimestampNotAfterPrevious,
+        Self::ImageUnreadable,
+        Self::ImageWrongSize,
+        Self::ImageTooLarge,
+        Self::OutputNotFinite,
+        Self::InferenceFailed,
+        Self::DecodeFailed,
+        Self::StagePanicked,
+        Self::SinkFailed,
+        Self::StageStuck,
+        Self::Interrupted,
+    ];
+
     /// The kind a pre-processing error is.
     pub fn of_preprocess(error: &PreprocessError) -> Self {
         match error {
@@ -254,6 +271,36 @@ mod tests {
             Some(Injected::Fail("boom".to_owned()))
         );
         assert_eq!(plan.inject(InjectionPoint::Inference, 3), None);
+    }
+
+    #[test]
+    fn every_kind_is_listed_once_in_order() {
+        let mut sorted = FaultKind::ALL.to_vec();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(
+            sorted,
+            FaultKind::ALL,
+            "ALL is in declaration order, each once"
+        );
+        // A kind added to the enum without ALL fails to compile here.
+        for kind in FaultKind::ALL {
+            match kind {
+                FaultKind::CameraMissing
+                | FaultKind::FrameLate
+                | FaultKind::TimestampNotAfterPrevious
+                | FaultKind::ImageUnreadable
+                | FaultKind::ImageWrongSize
+                | FaultKind::ImageTooLarge
+                | FaultKind::OutputNotFinite
+                | FaultKind::InferenceFailed
+                | FaultKind::DecodeFailed
+                | FaultKind::StagePanicked
+                | FaultKind::SinkFailed
+                | FaultKind::StageStuck
+                | FaultKind::Interrupted => assert!(!kind.name().is_empty()),
+            }
+        }
     }
 
     #[test]
