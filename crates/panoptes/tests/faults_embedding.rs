@@ -133,7 +133,7 @@ fn a_stuck_stage_stops_the_pipeline_and_nothing_hangs() {
     );
     let perception = builder(&drive)
         .with_fault_injector(Arc::new(plan))
-        .with_stage_timeout(Some(Duration::from_secs(1)))
+        .with_stage_timeout(Some(Duration::from_secs(8)))
         .build()
         .unwrap();
     let sets = drive.frame_sets().to_vec();

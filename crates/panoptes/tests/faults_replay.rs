@@ -209,7 +209,7 @@ fn a_stuck_stage_stops_the_replay_naming_it_and_keeps_what_was_produced() {
         Injected::Stall(Duration::from_secs(600)),
     );
     let options = ReplayOptions {
-        stage_timeout: Some(Duration::from_secs(2)),
+        stage_timeout: Some(Duration::from_secs(10)),
         ..injecting(&out, plan)
     };
     let error = replay_within_limit(&sample(), options, None).unwrap_err();
