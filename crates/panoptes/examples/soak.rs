@@ -14,8 +14,8 @@
 
 use anyhow::Context;
 use panoptes::{
-    CameraRig, FaultInjector, FusionConfig, ImageData, Injected, InjectionPoint, Perception,
-    PerceptionResult, PixelFormat, PushOutcome, SyncConfig,
+    CameraRig, FaultInjector, FusionConfig, ImageData, Injected, InjectionPoint, Latency,
+    Perception, PerceptionResult, PixelFormat, PushOutcome, SyncConfig,
 };
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -96,18 +96,9 @@ fn frame_fault(seed: u64, set: usize, cameras: usize) -> Option<(FrameFault, usi
     Some((fault, camera.min(cameras - 1)))
 }
 
+/// Resident memory, MiB (0 where the platform does not say).
 fn resident_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/statm")
-        .ok()
-        .and_then(|text| text.split_whitespace().nth(1)?.parse::<f64>().ok())
-        .map_or(0.0, |pages| pages * 4096.0 / (1024.0 * 1024.0))
-}
-
-fn p99(values: &[f64]) -> f64 {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let rank = ((0.99 * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len().max(1));
-    sorted.get(rank - 1).copied().unwrap_or_default()
+    panoptes_pipeline::resident_mib().unwrap_or_default()
 }
 
 /// What came back: per delivered frame set, whether it had results, and its latency.
@@ -348,7 +339,7 @@ fn summarize(
         "expected_faults_on_delivered": expected_faults(seed, cameras, delivered),
         "stats": stats,
         "resident_mib": figures.resident,
-        "latency_p99_first_thousand_ms": p99(&latencies[..thousand]),
-        "latency_p99_last_thousand_ms": p99(&latencies[latencies.len() - thousand..]),
+        "latency_p99_first_thousand_ms": Latency::of(&latencies[..thousand]).p99,
+        "latency_p99_last_thousand_ms": Latency::of(&latencies[latencies.len() - thousand..]).p99,
     })
 }

@@ -25,6 +25,12 @@ fn builder(drive: &Drive) -> panoptes::PerceptionBuilder {
         .with_queue(16)
 }
 
+/// Frames within 50 ms are one set; a set waits 100 ms (cameras' clock) for a missing one.
+const WAIT_100_MS: SyncConfig = SyncConfig {
+    window_us: 50_000,
+    max_wait_us: 100_000,
+};
+
 /// Frame sets formed = results + failed + dropped.
 fn assert_adds_up(stats: &Stats) {
     let dropped: u64 = stats.dropped.values().sum();
@@ -53,13 +59,7 @@ fn within_limit<T: Send + 'static>(body: impl FnOnce() -> T + Send + 'static) ->
 #[test]
 fn a_camera_that_stops_for_seconds_leaves_partial_sets_counted() {
     let drive = sample();
-    let perception = builder(&drive)
-        .with_sync(SyncConfig {
-            window_us: 50_000,
-            max_wait_us: 100_000,
-        })
-        .build()
-        .unwrap();
+    let perception = builder(&drive).with_sync(WAIT_100_MS).build().unwrap();
     // CAM_BACK sends nothing for frame sets 2 to 5: two seconds of the drive.
     for frame_set in drive.frame_sets() {
         for frame in frame_set.present() {
@@ -222,13 +222,7 @@ fn a_wrongly_sized_frame_and_a_decompression_bomb_are_refused_before_decoding() 
 #[test]
 fn a_frame_late_by_the_cameras_clock_is_refused_however_soon_it_comes() {
     let drive = sample();
-    let perception = builder(&drive)
-        .with_sync(SyncConfig {
-            window_us: 50_000,
-            max_wait_us: 100_000,
-        })
-        .build()
-        .unwrap();
+    let perception = builder(&drive).with_sync(WAIT_100_MS).build().unwrap();
     let (first, second) = (&drive.frame_sets()[0], &drive.frame_sets()[1]);
     let late = first
         .present()

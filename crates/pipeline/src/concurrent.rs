@@ -62,7 +62,6 @@ pub fn replay_concurrent(
     crate::replay::note_workers(&mut reports, &engine_sets);
     let mut output = OutputDirectory::create(&options.out)?;
     let source = FrameSource::new(drive, options.limit, options.repeat);
-    let total = source.total();
     let depth = options.queue.max(1);
     let mut ledger = RunLedger::new(drive, options);
     let (source_tx, source_rx) = bounded::<(FrameSet, Instant)>(depth);
@@ -103,7 +102,6 @@ pub fn replay_concurrent(
             drops: &drop_rx,
             output: &mut output,
             ledger: &mut ledger,
-            total,
             health: &health,
             stage_timeout: options.stage_timeout,
             faults: options.faults.clone(),
@@ -441,7 +439,6 @@ struct Sink<'a> {
     drops: &'a Receiver<usize>,
     output: &'a mut OutputDirectory,
     ledger: &'a mut RunLedger,
-    total: usize,
     health: &'a StageHealth,
     stage_timeout: Option<Duration>,
     faults: Option<Arc<dyn FaultInjector>>,
@@ -499,11 +496,11 @@ impl Sink<'_> {
             let dropped: usize = self.ledger.drops.values().sum();
             progress(Progress {
                 done: self.ledger.written + dropped,
-                total: self.total,
+                total: self.ledger.offered,
             });
         }
         let dropped: usize = self.ledger.drops.values().sum::<usize>() + self.drops.len();
-        Ok(self.ledger.written + dropped >= self.total)
+        Ok(self.ledger.written + dropped >= self.ledger.offered)
     }
 }
 

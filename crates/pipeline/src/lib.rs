@@ -35,7 +35,7 @@ pub use error::{PipelineError, Result};
 pub use fault::{
     panic_message, Fault, FaultInjector, FaultKind, FaultPlan, Injected, InjectionPoint,
 };
-pub use memory::MemoryReport;
+pub use memory::{resident_mib, MemoryReport};
 pub use model::{decoder, input_layout, model_to_image, LoadedModel, ModelRequest};
 pub use overlay::{
     azimuth_degrees, detection_color, overlay_cameras, overlay_layout, render_overlay,

@@ -456,7 +456,6 @@ pub fn replay_sequential(
     let mut fusion = stages::start_fusion(drive.rig(), &decoders, options.fusion.as_ref())?;
     let mut output = OutputDirectory::create(&options.out)?;
     let source = crate::source::FrameSource::new(drive, options.limit, options.repeat);
-    let total = source.total();
     let mut ledger = RunLedger::new(drive, options);
     let mut interrupted = false;
     let mut spares = Vec::new();
@@ -492,7 +491,7 @@ pub fn replay_sequential(
         }
         progress(Progress {
             done: ledger.written,
-            total,
+            total: ledger.offered,
         });
     }
     let ending = Ending {

@@ -55,9 +55,7 @@ pub(crate) fn decode<'s>(
     check: &SizeCheck,
     scratch: &'s mut DecodeScratch,
 ) -> Result<RgbImage<'s>, PreprocessError> {
-    let size_check = |width: usize, height: usize, origin: &dyn Fn() -> String| {
-        check.check(width as u64, height as u64, camera, origin)
-    };
+    let gate = SizeGate { check, camera };
     let image = match *source {
         ImageSource::File(path) => {
             scratch.file.clear();
@@ -68,16 +66,13 @@ pub(crate) fn decode<'s>(
                     source,
                 })?;
             let origin = || path.display().to_string();
-            decode_bytes(&scratch.file, &origin, &size_check, &mut scratch.pixels)?
+            decode_bytes(&scratch.file, &origin, gate, &mut scratch.pixels)?
         }
-        ImageSource::Encoded(bytes) => decode_bytes(
-            bytes,
-            &|| "memory".to_owned(),
-            &size_check,
-            &mut scratch.pixels,
-        )?,
+        ImageSource::Encoded(bytes) => {
+            decode_bytes(bytes, &|| "memory".to_owned(), gate, &mut scratch.pixels)?
+        }
         ImageSource::Raw(raw) => {
-            size_check(raw.width as usize, raw.height as usize, &|| {
+            gate.check(raw.width as usize, raw.height as usize, &|| {
                 describe(source)
             })?;
             RgbImage {
@@ -107,26 +102,33 @@ fn describe(source: &ImageSource<'_>) -> String {
     }
 }
 
-/// Checks an image's size (from its header) before its pixels are allocated.
-type SizeGate<'a> = dyn Fn(usize, usize, &dyn Fn() -> String) -> Result<(), PreprocessError> + 'a;
+/// One camera's size check, applied to an image's header before its pixels are allocated.
+#[derive(Clone, Copy)]
+struct SizeGate<'a> {
+    check: &'a SizeCheck,
+    camera: usize,
+}
+
+impl SizeGate<'_> {
+    fn check(
+        self,
+        width: usize,
+        height: usize,
+        origin: &dyn Fn() -> String,
+    ) -> Result<(), PreprocessError> {
+        self.check
+            .check(width as u64, height as u64, self.camera, origin)
+    }
+}
 
 fn decode_bytes<'p>(
     bytes: &[u8],
     origin: &dyn Fn() -> String,
-    check: &SizeGate<'_>,
+    gate: SizeGate<'_>,
     pixels: &'p mut Vec<u8>,
 ) -> Result<RgbImage<'p>, PreprocessError> {
     let (width, height) = if bytes.starts_with(&[0xFF, 0xD8]) {
-        decode_jpeg(bytes, &|width, height| check(width, height, origin), pixels).map_err(
-            |failure| match failure {
-                JpegFailure::Size(error) => error,
-                JpegFailure::Decode(reason) => PreprocessError::Decode {
-                    format: "JPEG",
-                    origin: origin(),
-                    reason,
-                },
-            },
-        )?
+        decode_jpeg(bytes, origin, gate, pixels)?
     } else {
         let decode_error = |error: image::ImageError| PreprocessError::Decode {
             format: "encoded",
@@ -139,7 +141,7 @@ fn decode_bytes<'p>(
                 .map_err(|error| decode_error(image::ImageError::IoError(error)))
         };
         let (width, height) = reader()?.into_dimensions().map_err(decode_error)?;
-        check(width as usize, height as usize, origin)?;
+        gate.check(width as usize, height as usize, origin)?;
         let decoded = reader()?.decode().map_err(decode_error)?;
         let rgb = decoded.into_rgb8();
         let size = (rgb.width() as usize, rgb.height() as usize);
@@ -153,25 +155,19 @@ fn decode_bytes<'p>(
     })
 }
 
-/// Why a JPEG was not decoded: its size was refused, or its bytes are bad.
-enum JpegFailure {
-    Size(PreprocessError),
-    Decode(String),
-}
-
-impl From<String> for JpegFailure {
-    fn from(reason: String) -> Self {
-        Self::Decode(reason)
-    }
-}
-
 /// Decodes a JPEG into `pixels` (resized, never shrunk, so the allocation is reused), once
-/// `check` has accepted the size its header gives.
+/// `gate` has accepted the size its header gives.
 fn decode_jpeg(
     bytes: &[u8],
-    check: &dyn Fn(usize, usize) -> Result<(), PreprocessError>,
+    origin: &dyn Fn() -> String,
+    gate: SizeGate<'_>,
     pixels: &mut Vec<u8>,
-) -> Result<(usize, usize), JpegFailure> {
+) -> Result<(usize, usize), PreprocessError> {
+    let failed = |reason: String| PreprocessError::Decode {
+        format: "JPEG",
+        origin: origin(),
+        reason,
+    };
     // Strict mode turns truncated or corrupt entropy data into an error instead of grey blocks.
     // The decoder's own size limits are lifted to the format's: `check` sets ours, with an
     // error that says which limit.
@@ -183,24 +179,23 @@ fn decode_jpeg(
     let mut decoder = JpegDecoder::new_with_options(ZCursor::new(bytes), options);
     decoder
         .decode_headers()
-        .map_err(|error| error.to_string())?;
+        .map_err(|error| failed(error.to_string()))?;
     let (width, height) = decoder
         .dimensions()
-        .ok_or_else(|| "no image size after the headers".to_owned())?;
-    check(width, height).map_err(JpegFailure::Size)?;
+        .ok_or_else(|| failed("no image size after the headers".to_owned()))?;
+    gate.check(width, height, origin)?;
     let length = width * height * 3;
     if decoder.output_buffer_size() != Some(length) {
-        return Err(format!(
+        return Err(failed(format!(
             "decoder would write {:?} bytes for a {width}x{height} RGB image",
             decoder.output_buffer_size()
-        )
-        .into());
+        )));
     }
     if pixels.len() < length {
         pixels.resize(length, 0);
     }
     decoder
         .decode_into(&mut pixels[..length])
-        .map_err(|error| error.to_string())?;
+        .map_err(|error| failed(error.to_string()))?;
     Ok((width, height))
 }
