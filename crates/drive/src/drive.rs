@@ -116,6 +116,15 @@ impl Drive {
         nuscenes::list_scenes(path, &version)
     }
 
+    /// The drive's name in reports: its directory, `DATAROOT#scene-0061` for a nuScenes
+    /// scene.
+    pub fn label(&self) -> String {
+        match self.scene() {
+            Some(scene) => format!("{}#{}", self.root().display(), scene.name),
+            None => self.root().display().to_string(),
+        }
+    }
+
     /// The nuScenes scene this drive is, when it is one.
     pub fn scene(&self) -> Option<&SceneInfo> {
         self.scene.as_ref()

@@ -90,7 +90,7 @@ pub struct CameraPrediction<'a> {
 }
 
 /// Which tasks are scored and how.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TaskSettings {
     /// Score detection (the models have a detection head).
     pub detection: bool,
@@ -105,7 +105,7 @@ pub struct TaskSettings {
 }
 
 /// Everything counted so far; tallies of different cameras merge in any order.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Tally {
     /// Matched detections.
     pub detection: DetectionTally,

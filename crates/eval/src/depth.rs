@@ -8,7 +8,7 @@ use serde::Serialize;
 pub const DELTA: f64 = 1.25;
 
 /// Sums over counted pixels.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, serde::Deserialize)]
 pub struct DepthTally {
     pixels: u64,
     absolute_relative: f64,

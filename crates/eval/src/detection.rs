@@ -10,7 +10,7 @@ pub const MATCH_IOU: f64 = 0.5;
 
 /// Which ground-truth boxes are too hard to count: an ignored box is neither a positive nor,
 /// when a prediction matches it, a false positive.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
 pub struct IgnoreRule {
     /// Ignore boxes hidden more than this fraction (0–1).
     pub max_occlusion: f64,
@@ -104,7 +104,7 @@ pub fn average_precision(scored: &[(f32, bool)], positives: usize) -> f64 {
 }
 
 /// One class's counts.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 struct ClassTally {
     /// Ground-truth boxes counted (not ignored).
     positives: usize,
@@ -115,7 +115,7 @@ struct ClassTally {
 }
 
 /// Matched predictions of every class, gathered image by image.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DetectionTally {
     classes: BTreeMap<String, ClassTally>,
 }

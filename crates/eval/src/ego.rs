@@ -22,7 +22,7 @@ pub const DEFAULT_EGO_MAX_DISTANCE_M: f64 = 50.0;
 pub const BEV_CATEGORIES: [BevCategory; 2] = [BevCategory::Drivable, BevCategory::Object];
 
 /// One matched truth object's position error.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct PositionSample {
     /// Truth distance from the ego origin, on the ground.
     pub truth_distance: f64,
@@ -33,7 +33,7 @@ pub(crate) struct PositionSample {
 }
 
 /// The track ids matched to one truth object, for id switches.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct IdHistory {
     /// The first frame set and id, of matches whose prediction has an id.
     pub first: Option<(usize, u64)>,
@@ -96,7 +96,7 @@ impl IdHistory {
 }
 
 /// Cells of one BEV category in both grids and in either, summed over frame sets.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct CellCounts {
     pub both: u64,
     pub either: u64,
@@ -104,7 +104,7 @@ pub(crate) struct CellCounts {
 
 /// Everything counted so far. Tallies of disjoint runs of frame sets merge in any order (id
 /// histories are joined by frame-set index).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EgoTally {
     pub(crate) max_distance_m: f64,
     pub(crate) frame_sets: usize,
@@ -118,7 +118,10 @@ pub struct EgoTally {
     pub(crate) matched_truth: usize,
     pub(crate) duplicated: usize,
     pub(crate) camera_overlap: usize,
-    pub(crate) identities: BTreeMap<u32, IdHistory>,
+    /// By [`identity`]: truth instance within its drive.
+    pub(crate) identities: BTreeMap<u64, IdHistory>,
+    /// Drives counted ([`EgoTally::merge_drive`]); a fresh tally counts one.
+    pub(crate) drives: u32,
     pub(crate) bev_frame_sets: usize,
     pub(crate) bev: BTreeMap<BevCategory, CellCounts>,
 }
@@ -145,6 +148,7 @@ impl EgoTally {
             duplicated: 0,
             camera_overlap: 0,
             identities: BTreeMap::new(),
+            drives: 1,
             bev_frame_sets: 0,
             bev: BTreeMap::new(),
         }
@@ -184,7 +188,10 @@ impl EgoTally {
             .iter()
             .enumerate()
             .filter_map(|(truth_index, cuboid)| {
-                let (_, last) = self.identities.get(&cuboid.instance_id)?.last?;
+                let (_, last) = self
+                    .identities
+                    .get(&identity(0, cuboid.instance_id))?
+                    .last?;
                 let centre = truth_xy(cuboid);
                 let position = predictions.iter().position(|(_, object)| {
                     object.id == Some(last)
@@ -199,7 +206,7 @@ impl EgoTally {
         for (cuboid, matched) in truth.iter().zip(identities) {
             if let Some(position) = matched {
                 self.identities
-                    .entry(cuboid.instance_id)
+                    .entry(identity(0, cuboid.instance_id))
                     .or_default()
                     .observe(frame, predictions[position].1.id);
             }
@@ -288,7 +295,21 @@ impl EgoTally {
         Ok(())
     }
 
-    /// Adds another tally (its distance cut is assumed to be the same).
+    /// Adds the tally of another drive: its truth objects are others than this tally's even
+    /// where their instance ids are the same (ids are a drive's own), so no id switch is
+    /// counted between them.
+    pub fn merge_drive(&mut self, mut other: EgoTally) {
+        let shift = u64::from(self.drives) << 32;
+        other.identities = std::mem::take(&mut other.identities)
+            .into_iter()
+            .map(|(key, history)| (key + shift, history))
+            .collect();
+        self.drives += other.drives;
+        self.merge(other);
+    }
+
+    /// Adds another tally of the same drive, a disjoint run of its frame sets (its distance
+    /// cut is assumed to be the same): one instance id is one object in both.
     pub fn merge(&mut self, other: EgoTally) {
         self.frame_sets += other.frame_sets;
         self.cuboids += other.cuboids;
@@ -314,6 +335,11 @@ impl EgoTally {
             mine.either += cells.either;
         }
     }
+}
+
+/// The key of a truth instance of the `drive`-th drive of a tally.
+fn identity(drive: u32, instance: u32) -> u64 {
+    (u64::from(drive) << 32) | u64::from(instance)
 }
 
 /// For each truth object, the position of the prediction matched to it: the `kept` pairs

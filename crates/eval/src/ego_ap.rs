@@ -100,7 +100,7 @@ pub struct EgoClassMetrics {
 }
 
 /// One prediction as ranked for the AP: ties in score go by frame set, then by position.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct RankedPrediction {
     pub score: f32,
     pub frame: usize,
@@ -110,7 +110,7 @@ pub(crate) struct RankedPrediction {
 }
 
 /// One class's AP counts.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct ClassRanking {
     pub positives: usize,
     pub predictions: Vec<RankedPrediction>,

@@ -100,6 +100,29 @@ pub enum EvalError {
         /// What it must be.
         expected: &'static str,
     },
+    /// Drives scored apart cannot be counted together.
+    #[error("{first} and {other} were scored with different {what}: their figures cannot be merged. Fix: evaluate them with the same models and settings, and drives with the same classes")]
+    Incompatible {
+        /// The first drive.
+        first: String,
+        /// The drive that differs from it.
+        other: String,
+        /// What differs (models, scored heads and classes, ego distance cut).
+        what: &'static str,
+    },
+    /// A drive's camera count differs from the one the models were loaded for.
+    #[error("{drive} has {cameras} cameras; the models were loaded for {expected}. Fix: evaluate rigs of another size with models loaded for them")]
+    CameraCount {
+        /// The drive.
+        drive: String,
+        /// Its cameras.
+        cameras: usize,
+        /// The cameras the models batch.
+        expected: usize,
+    },
+    /// Stored scores cannot be read back.
+    #[error("scores of a drive cannot be read: {0}. Fix: pass the `scores` that an evaluation of this Panoptes version produced")]
+    Scores(String),
     /// Loading or running the models failed (boxed: the pipeline's error is large).
     #[error(transparent)]
     Pipeline(Box<panoptes_pipeline::PipelineError>),

@@ -37,6 +37,11 @@
 //!
 //! The metric tallies ([`Tally`] and its parts, [`EgoTally`]) work on in-memory predictions and
 //! ground truth, merge, and are what the tests exercise with known answers.
+//!
+//! An [`Evaluator`] keeps the models loaded from one drive to the next and returns each
+//! drive's tallies as [`DriveScores`], plain data that crosses processes as JSON; [`summarize`]
+//! counts any list of them together, with the same figures as one [`evaluate_scenes`] over
+//! those drives in that order (how a fleet of drives is scored on a cluster).
 
 mod camera;
 mod depth;
@@ -50,6 +55,7 @@ mod models;
 mod pose;
 mod report;
 mod run;
+mod scores;
 mod segmentation;
 
 pub use camera::{CameraPrediction, CameraTruth, Tally, TaskSettings};
@@ -74,5 +80,8 @@ pub use error::{EvalError, Result};
 pub use models::load_evaluation_models;
 pub use pose::{PoseMetrics, PoseTally, DEFAULT_PCK_ALPHA};
 pub use report::{EvalProblem, Evaluation};
-pub use run::{check_ground_truth, evaluate, evaluate_scenes, EvalOptions, EvalProgress};
+pub use run::{
+    check_ground_truth, evaluate, evaluate_scenes, EvalOptions, EvalProgress, Evaluator,
+};
+pub use scores::{summarize, DriveScores};
 pub use segmentation::{ClassMapping, ConfusionMatrix, SegmentationMetrics, VOID_CLASS};

@@ -9,7 +9,7 @@ use serde::Serialize;
 pub const DEFAULT_PCK_ALPHA: f64 = 0.2;
 
 /// Counts over people.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, serde::Deserialize)]
 pub struct PoseTally {
     people: usize,
     matched_people: usize,

@@ -12,7 +12,7 @@ use serde::Serialize;
 pub(crate) const LISTED_PROBLEMS: usize = 100;
 
 /// A camera frame that could not be scored.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct EvalProblem {
     /// Frame-set index.
     pub frame: usize,
@@ -56,7 +56,7 @@ pub struct Evaluation {
     pub scenes: Vec<Evaluation>,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
 pub(crate) struct Ledger {
     pub frame_sets: usize,
     pub cameras: usize,

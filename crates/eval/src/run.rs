@@ -7,12 +7,13 @@ use crate::ego_frame::EgoScoring;
 use crate::error::{EvalError, Result};
 use crate::pose::DEFAULT_PCK_ALPHA;
 use crate::report::{Evaluation, Ledger};
+use crate::scores::{summarize, DriveScores, ScoredHeads};
 use crate::segmentation::ClassMapping;
 use panoptes_drive::{CameraFrame, Drive, FrameSet};
 use panoptes_fusion::{categories_of, FusionConfig};
-use panoptes_heads::{Detection, HeadConfig};
+use panoptes_heads::{Decoder, Detection, HeadConfig};
 use panoptes_pipeline::stages::{self, Decoded, PendingImage};
-use panoptes_pipeline::{model_reports, CameraPerception, LoadedModel};
+use panoptes_pipeline::{model_reports, CameraPerception, LoadedModel, ModelReport};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
@@ -79,16 +80,7 @@ pub fn check_ground_truth(drive: &Drive, limit: Option<usize>) -> Result<()> {
     }
 }
 
-/// The heads scored: the first segmentation and depth heads across the models, every detection
-/// head.
-#[derive(Debug, Clone)]
-struct ScoredHeads {
-    settings: TaskSettings,
-    segmentation: Option<String>,
-    depth: Option<String>,
-}
-
-fn scored_heads(models: &[LoadedModel], drive: &Drive, options: &EvalOptions) -> ScoredHeads {
+fn scored_heads(decoders: &[Decoder], drive: &Drive, options: &EvalOptions) -> ScoredHeads {
     let mut heads = ScoredHeads {
         settings: TaskSettings {
             detection: false,
@@ -101,7 +93,7 @@ fn scored_heads(models: &[LoadedModel], drive: &Drive, options: &EvalOptions) ->
         depth: None,
     };
     let settings = &mut heads.settings;
-    for head in models.iter().flat_map(|model| model.decoder.heads()) {
+    for head in decoders.iter().flat_map(Decoder::heads) {
         match head {
             HeadConfig::Detection(config) => {
                 settings.detection = true;
@@ -153,6 +145,113 @@ pub fn evaluate_scenes(
     options: &EvalOptions,
     progress: &mut dyn FnMut(EvalProgress),
 ) -> Result<Evaluation> {
+    let Some(first) = drives.first() else {
+        return Err(EvalError::NoDrives);
+    };
+    let started = Instant::now();
+    let cameras = first.rig().len();
+    let mut evaluator = Evaluator::new(models, cameras);
+    let scores = evaluator.score(drives, options, progress)?;
+    let name = if drives.len() > 1 {
+        first.root().display().to_string()
+    } else {
+        first.label()
+    };
+    summarize(&scores, &name, started.elapsed().as_secs_f64())
+}
+
+/// Models loaded once and evaluated over drive after drive (of one rig size).
+pub struct Evaluator {
+    stages: stages::Stages,
+    reports: Vec<ModelReport>,
+    cameras: usize,
+}
+
+impl std::fmt::Debug for Evaluator {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("Evaluator")
+            .field("models", &self.reports)
+            .field("cameras", &self.cameras)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Evaluator {
+    /// `models` loaded for rigs of `cameras` cameras ([`crate::load_evaluation_models`]).
+    pub fn new(models: Vec<LoadedModel>, cameras: usize) -> Self {
+        let reports = model_reports(&models);
+        Self {
+            stages: stages::split(models),
+            reports,
+            cameras,
+        }
+    }
+
+    /// The cameras of the rigs the models batch.
+    pub fn cameras(&self) -> usize {
+        self.cameras
+    }
+
+    /// Scores each drive (fusion and tracking started afresh for each) into its own
+    /// [`DriveScores`]; [`summarize`] turns them into figures. `options.limit` applies per
+    /// drive; progress counts frame sets across all of them.
+    pub fn score(
+        &mut self,
+        drives: &[Drive],
+        options: &EvalOptions,
+        progress: &mut dyn FnMut(EvalProgress),
+    ) -> Result<Vec<DriveScores>> {
+        check_options(options)?;
+        if drives.is_empty() {
+            return Err(EvalError::NoDrives);
+        }
+        for drive in drives {
+            check_ground_truth(drive, options.limit)?;
+            if drive.rig().len() != self.cameras {
+                return Err(EvalError::CameraCount {
+                    drive: drive.label(),
+                    cameras: drive.rig().len(),
+                    expected: self.cameras,
+                });
+            }
+        }
+        let limited = |drive: &Drive| {
+            options.limit.map_or(drive.frame_sets().len(), |limit| {
+                limit.min(drive.frame_sets().len())
+            })
+        };
+        let total: usize = drives.iter().map(limited).sum();
+        let mut done = 0;
+        let mut scores = Vec::with_capacity(drives.len());
+        for drive in drives {
+            let heads = scored_heads(&self.stages.2, drive, options);
+            let (ledger, tally, ego, wall_seconds) = score_drive(
+                drive,
+                limited(drive),
+                &mut self.stages,
+                &heads,
+                options,
+                &mut || {
+                    done += 1;
+                    progress(EvalProgress { done, total });
+                },
+            )?;
+            scores.push(DriveScores {
+                drive: drive.label(),
+                wall_seconds,
+                models: self.reports.clone(),
+                heads,
+                ledger,
+                tally,
+                ego,
+            });
+        }
+        Ok(scores)
+    }
+}
+
+fn check_options(options: &EvalOptions) -> Result<()> {
     if !(options.pck_alpha.is_finite() && options.pck_alpha > 0.0) {
         return Err(EvalError::Setting {
             setting: "pck_alpha",
@@ -167,134 +266,7 @@ pub fn evaluate_scenes(
             expected: "a positive distance in metres, such as 50",
         });
     }
-    let Some(first) = drives.first() else {
-        return Err(EvalError::NoDrives);
-    };
-    for drive in drives {
-        check_ground_truth(drive, options.limit)?;
-    }
-    let started = Instant::now();
-    let heads = scored_heads(&models, first, options);
-    let reports = model_reports(&models);
-    let mut stages = stages::split(models);
-    let limited = |drive: &Drive| {
-        options.limit.map_or(drive.frame_sets().len(), |limit| {
-            limit.min(drive.frame_sets().len())
-        })
-    };
-    let total: usize = drives.iter().map(limited).sum();
-    let mut done = 0;
-    let mut scores = Vec::with_capacity(drives.len());
-    for drive in drives {
-        let score = score_drive(
-            drive,
-            limited(drive),
-            &mut stages,
-            &heads,
-            options,
-            &mut || {
-                done += 1;
-                progress(EvalProgress { done, total });
-            },
-        )?;
-        scores.push(score);
-    }
-    let summary = |name: String, score: &DriveScore, wall_seconds: f64| Evaluation {
-        drive: name,
-        models: reports.clone(),
-        frame_sets: score.ledger.frame_sets,
-        cameras: score.ledger.cameras,
-        detection: heads
-            .settings
-            .detection
-            .then(|| score.tally.detection.summarize(&options.ignore)),
-        segmentation: heads.settings.segmentation.as_ref().map(|mapping| {
-            score
-                .tally
-                .segmentation
-                .summarize(mapping.truth_classes(), heads.segmentation.clone())
-        }),
-        depth: heads.settings.max_depth.map(|max_depth| {
-            score
-                .tally
-                .depth
-                .summarize(heads.depth.clone(), Some(max_depth))
-        }),
-        pose: heads
-            .settings
-            .pose_alpha
-            .map(|alpha| score.tally.pose.summarize(alpha)),
-        ego: score
-            .ego
-            .as_ref()
-            .filter(|ego| ego.has_truth())
-            .map(EgoTally::summarize),
-        errors: score.ledger.errors,
-        problems: score.ledger.problems.clone(),
-        wall_seconds,
-        scenes: Vec::new(),
-    };
-    let scenes: Vec<Evaluation> = if drives.len() > 1 {
-        drives
-            .iter()
-            .zip(&scores)
-            .map(|(drive, score)| summary(drive_name(drive), score, score.wall_seconds))
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let mut all = scores.into_iter();
-    let mut merged = all.next().unwrap_or_default();
-    for score in all {
-        merged.merge(score);
-    }
-    let name = if drives.len() > 1 {
-        first.root().display().to_string()
-    } else {
-        drive_name(first)
-    };
-    let mut evaluation = summary(name, &merged, started.elapsed().as_secs_f64());
-    evaluation.scenes = scenes;
-    Ok(evaluation)
-}
-
-/// The drive's directory, with its scene for a nuScenes scene (`DATAROOT#scene-0061`).
-fn drive_name(drive: &Drive) -> String {
-    match drive.scene() {
-        Some(scene) => format!("{}#{}", drive.root().display(), scene.name),
-        None => drive.root().display().to_string(),
-    }
-}
-
-/// What one drive's frame sets counted.
-#[derive(Debug, Clone, Default)]
-struct DriveScore {
-    ledger: Ledger,
-    tally: Tally,
-    ego: Option<EgoTally>,
-    wall_seconds: f64,
-}
-
-impl DriveScore {
-    fn merge(&mut self, other: DriveScore) {
-        self.ledger.frame_sets += other.ledger.frame_sets;
-        self.ledger.cameras += other.ledger.cameras;
-        self.ledger.errors += other.ledger.errors;
-        for problem in other.ledger.problems {
-            if self.ledger.problems.len() < crate::report::LISTED_PROBLEMS {
-                self.ledger.problems.push(problem);
-            }
-        }
-        self.tally.merge(other.tally);
-        self.ego = match (self.ego.take(), other.ego) {
-            (Some(mut mine), Some(theirs)) => {
-                mine.merge(theirs);
-                Some(mine)
-            }
-            (mine, theirs) => mine.or(theirs),
-        };
-        self.wall_seconds += other.wall_seconds;
-    }
+    Ok(())
 }
 
 /// Scores the first `total` frame sets of one drive; fusion and tracking start afresh.
@@ -305,7 +277,7 @@ fn score_drive(
     heads: &ScoredHeads,
     options: &EvalOptions,
     tick: &mut dyn FnMut(),
-) -> Result<DriveScore> {
+) -> Result<(Ledger, Tally, Option<EgoTally>, f64)> {
     let started = Instant::now();
     let settings = &heads.settings;
     stages::expect_rig(preprocessors, drive.rig());
@@ -358,12 +330,12 @@ fn score_drive(
         }
         tick();
     }
-    Ok(DriveScore {
+    Ok((
         ledger,
         tally,
-        ego: ego.map(|ego| ego.tally),
-        wall_seconds: started.elapsed().as_secs_f64(),
-    })
+        ego.map(|ego| ego.tally),
+        started.elapsed().as_secs_f64(),
+    ))
 }
 
 /// Each camera's ground truth, in frame-set order; `None` for cameras without any.

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 pub const VOID_CLASS: &str = "void";
 
 /// How the model's class ids map onto the drive's, by class name.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ClassMapping {
     /// Ground-truth class names (the drive's `segmentation_classes`).
     truth: Vec<String>,
@@ -46,7 +46,7 @@ impl ClassMapping {
 }
 
 /// Rows: ground-truth class; columns: predicted class mapped to ground truth, plus "other".
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConfusionMatrix {
     classes: usize,
     counts: Vec<u64>,
@@ -71,6 +71,11 @@ impl ConfusionMatrix {
             .get(truth * (self.classes + 1) + predicted)
             .copied()
             .unwrap_or(0)
+    }
+
+    /// Whether no image was counted (a drive without segmentation truth).
+    pub fn is_empty(&self) -> bool {
+        self.counts.is_empty()
     }
 
     /// Pixels left out.

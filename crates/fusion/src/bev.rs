@@ -19,7 +19,9 @@ use crate::error::FusionError;
 const CANDIDATES: usize = 2;
 
 /// What covers one cell. The discriminant is the value written to `bev/<frame>.png`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 #[repr(u8)]
 pub enum BevCategory {

@@ -29,7 +29,7 @@ const MIN_EDGE_NOISE_PIXELS: f64 = 1.0;
 const KERB_PROBE_PIXELS: f64 = 2.0;
 
 /// How an object was placed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LiftMethod {
     /// Foot point on the ground plane.

@@ -26,6 +26,11 @@ impl DepthMap {
         &self.metres
     }
 
+    /// The metres, taken out of the map (no copy).
+    pub fn into_metres(self) -> Array2<f32> {
+        self.metres
+    }
+
     /// Width in pixels.
     pub fn width(&self) -> usize {
         self.metres.ncols()

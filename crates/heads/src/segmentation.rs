@@ -35,6 +35,11 @@ impl ClassMap {
         &self.ids
     }
 
+    /// The class ids, taken out of the map (no copy).
+    pub fn into_ids(self) -> Array2<u8> {
+        self.ids
+    }
+
     /// Fraction of the image's pixels per class id (sums to 1).
     pub fn fractions(&self) -> &[f32] {
         &self.fractions

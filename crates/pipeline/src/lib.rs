@@ -44,7 +44,8 @@ pub use overlay::{
 };
 pub use record::{CameraPerception, FramePerception, StageTimes};
 pub use replay::{
-    load_models, model_reports, replay_sequential, Progress, ReplayOptions, DEFAULT_STAGE_TIMEOUT,
+    load_models, model_reports, replay_sequential, scene_directory, Progress, ReplayOptions,
+    DEFAULT_STAGE_TIMEOUT,
 };
 pub use report::{Accounting, FrameProblem, Latency, ModelReport, Report, StageSamples, Stopped};
 pub use sink::{OutputDirectory, PERCEPTION_FILE, REPORT_FILE};

@@ -88,6 +88,15 @@ impl ReplayOptions {
     }
 }
 
+/// Where a drive's outputs go: `out` itself for a single drive, `out/<scene>` for each of
+/// several nuScenes scenes replayed together.
+pub fn scene_directory(out: &std::path::Path, drive: &Drive, several: bool) -> PathBuf {
+    match (several, drive.scene()) {
+        (true, Some(scene)) => out.join(&scene.name),
+        _ => out.to_owned(),
+    }
+}
+
 /// Progress after each frame set.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Progress {

@@ -70,7 +70,7 @@ impl StageSamples {
 }
 
 /// One model as it ran.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct ModelReport {
     /// Model name from its manifest.
     pub name: String,

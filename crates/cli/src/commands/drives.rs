@@ -56,15 +56,6 @@ impl SceneArgs {
     }
 }
 
-/// Where a drive's outputs go: `out` itself for a single drive, `out/<scene>` for each of
-/// several scenes.
-pub fn output_directory(out: &Path, drive: &Drive, several: bool) -> PathBuf {
-    match (several, drive.scene()) {
-        (true, Some(scene)) => out.join(&scene.name),
-        _ => out.to_owned(),
-    }
-}
-
 /// `scene-0061: ` before a message about one of several scenes, nothing otherwise.
 pub fn scene_prefix(drive: &Drive, several: bool) -> String {
     match (several, drive.scene()) {

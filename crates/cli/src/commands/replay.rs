@@ -129,7 +129,7 @@ pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()>
             break;
         }
         let options = ReplayOptions {
-            out: super::drives::output_directory(&args.out, drive, several),
+            out: panoptes_pipeline::scene_directory(&args.out, drive, several),
             ..options.clone()
         };
         let label = super::drives::scene_prefix(drive, several);
