@@ -257,7 +257,7 @@ def test_baseline_comparison_follows_each_metrics_direction() -> None:
         {
             "detection": {"map50": 0.5},
             "depth": {"abs_rel": 0.10},
-            "ego": {"duplicates": {"fraction": 0.2}},
+            "ego": {"duplicates": {"camera_overlap_fraction": 0.2}},
             "pose": None,
         },
         {
@@ -274,7 +274,7 @@ def test_baseline_comparison_follows_each_metrics_direction() -> None:
         {
             "detection": {"map50": 0.55},
             "depth": {"abs_rel": 0.12},
-            "ego": {"duplicates": {"fraction": 0.1}},
+            "ego": {"duplicates": {"camera_overlap_fraction": 0.1}},
             "pose": {"pck": 0.8},
         },
         {
@@ -301,7 +301,7 @@ def test_baseline_comparison_follows_each_metrics_direction() -> None:
     ]
     assert detection["drives"][0]["change"] == pytest.approx(-0.4)
     assert by_key["depth.abs_rel"]["verdict"] == "worse"
-    assert by_key["ego.duplicates.fraction"]["verdict"] == "better"
+    assert by_key["ego.duplicates.camera_overlap_fraction"]["verdict"] == "better"
     assert (by_key["pose.pck"]["change"], by_key["pose.pck"]["verdict"]) == (None, None)
     assert by_key["segmentation.miou"]["drives"] == []
 
@@ -314,7 +314,7 @@ def test_baseline_comparison_follows_each_metrics_direction() -> None:
     table = fleet.comparison_table(comparison)
     assert "detection mAP@0.5: 0.500 → 0.550  +0.050 better" in table
     assert "depth AbsRel: 0.100 → 0.120  +0.020 worse" in table
-    assert "ego duplicates: 20.0 % → 10.0 %  -10.0 pp better" in table
+    assert "ego duplicates (camera overlap): 20.0 % → 10.0 %  -10.0 pp better" in table
     assert "pose PCK: - → 0.800  -" in table
     assert "only in the baseline: /root#scene-2" in table
     assert "only now: /new" in table

@@ -30,7 +30,7 @@ METRICS: tuple[Metric, ...] = (
     Metric("pose.pck", "pose PCK", HIGHER),
     Metric("ego.detection.map", "ego mAP", HIGHER),
     Metric("ego.position.within_range.median_relative", "ego position error (median)", LOWER, percent=True),
-    Metric("ego.duplicates.fraction", "ego duplicates", LOWER, percent=True),
+    Metric("ego.duplicates.camera_overlap_fraction", "ego duplicates (camera overlap)", LOWER, percent=True),
     Metric("ego.id_switches.per_100_objects", "ego ID switches per 100", LOWER),
     Metric("ego.bev.categories.drivable.iou", "BEV IoU drivable", HIGHER),
     Metric("ego.bev.categories.object.iou", "BEV IoU object", HIGHER),
