@@ -239,6 +239,26 @@ def test_a_worker_killed_mid_task_is_survived_by_a_retry(
     assert fleet.exit_status(report) == 0
 
 
+def test_replay_writes_each_drives_outputs_as_the_replay_function_does(
+    cluster: Cluster, drives: dict[str, Any], tmp_path: Path
+) -> None:
+    drive = drives["short"][1]
+    report = fleet.run(
+        options_for([drive], tmp_path / "fleet", cluster.address, replay=True), progress_stream=io.StringIO()
+    )
+    entry = report["drives"][0]
+    assert entry["status"] == "ok" and entry["replay"]["frame_sets"] == 3
+    written = tmp_path / "fleet" / entry["replay"]["out"]
+    panoptes.replay(str(drive), [str(MODEL)], str(tmp_path / "direct"), fusion=str(FUSION), threads=1)
+
+    def records(folder: Path) -> list[dict[str, Any]]:
+        lines = (folder / "perception.jsonl").read_text(encoding="utf-8").splitlines()
+        return [{key: value for key, value in json.loads(line).items() if key != "timing_ms"} for line in lines]
+
+    assert records(written) == records(tmp_path / "direct")
+    assert json.loads((written / "report.json").read_text())["frame_sets"] == 3
+
+
 def fleet_report(
     figures: dict[str, Any], drives: dict[tuple[str, str | None], float | None]
 ) -> dict[str, Any]:

@@ -129,7 +129,8 @@ as one `panoptes eval` of all the drives together would give them.
 Writes OUT/drives/<drive>/eval.json as each drive finishes (the same report as `panoptes eval
 --json`) and OUT/fleet.json at the end: models, each drive's outcome (status, attempts and the
 cause of each failed attempt, frame sets, seconds, worker, headline metrics), the fleet-wide
-report, throughput and failures. A failed task (an exception, or its worker process dying) is
+report, throughput and failures; with --replay also OUT/drives/<drive>/replay/, what `panoptes
+replay` writes. A failed task (an exception, or its worker process dying) is
 resubmitted up to --retries times; a drive that still fails is listed with its causes and the
 others are merged. Exit status: 0 all drives ok, 1 some failed, 2 a usage or configuration error.
 """
@@ -247,6 +248,13 @@ def parser() -> Parser:
         help="resubmit a failed task at most N more times (default 2)",
     )
     parser.add_argument("--baseline", metavar="REPORT", help="a previous fleet.json to compare with")
+    parser.add_argument(
+        "--replay",
+        action="store_true",
+        help="also write each drive's replay outputs (perception.jsonl, masks, depth, report.json) "
+        "to OUT/drives/<drive>/replay, as `panoptes replay` does: a second run of the models; on a "
+        "cluster OUT must be a folder every node can write",
+    )
     return parser
 
 
@@ -275,6 +283,7 @@ def parse_arguments(arguments: list[str]) -> FleetOptions:
         cpus_per_task=namespace.cpus_per_task,
         retries=namespace.retries,
         baseline=namespace.baseline,
+        replay=namespace.replay,
     )
 
 

@@ -57,6 +57,7 @@ class FleetOptions:
     cpus_per_task: int = 1
     retries: int = 2
     baseline: str | None = None
+    replay: bool = False
 
 
 def engine_settings(options: FleetOptions) -> EngineSettings:

@@ -150,7 +150,8 @@ def evaluate_all(
         while waiting and len(in_flight) < limit:
             task = waiting.popleft()
             task.attempts += 1
-            in_flight[remote.remote(settings, task.drive, task.scene)] = task
+            replay_out = replay_path(options.out, task) if options.replay else None
+            in_flight[remote.remote(settings, task.drive, task.scene, replay_out)] = task
         progress.in_flight = len(in_flight)
         ready, _ = ray.wait(list(in_flight), num_returns=1, timeout=REFRESH_SECONDS)
         for reference in ready:
@@ -168,6 +169,11 @@ def evaluate_all(
             progress.in_flight = len(in_flight)
             progress.finished(task)
         progress.refresh()
+
+
+def replay_path(out: str, task: DriveTask) -> str:
+    """Where a drive's replay outputs go (--replay)."""
+    return os.path.join(out, "drives", task.name, "replay")
 
 
 def eval_path(out: str, task: DriveTask) -> str:
@@ -190,8 +196,14 @@ def drive_entry(task: DriveTask, out: str) -> dict[str, Any]:
         "task_seconds": result.task_seconds if result is not None else None,
         "worker": result.worker if result is not None else None,
         "eval": os.path.relpath(eval_path(out, task), out) if result is not None else None,
+        "replay": replay_entry(result.replay, out) if result is not None and result.replay else None,
         "metrics": headline(evaluation.report if evaluation is not None else None),
     }
+
+
+def replay_entry(replay: dict[str, Any], out: str) -> dict[str, Any]:
+    """A drive's replay outputs, their folder relative to OUT."""
+    return {**replay, "out": os.path.relpath(replay["out"], out)}
 
 
 def merged(tasks: list[DriveTask]) -> tuple[dict | None, str | None]:
@@ -279,6 +291,7 @@ def settings_entry(options: FleetOptions) -> dict[str, Any]:
         "per_scene": options.per_scene,
         "cpus_per_task": options.cpus_per_task,
         "retries": options.retries,
+        "replay": options.replay,
         "address": options.address,
     }
 

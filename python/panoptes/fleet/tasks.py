@@ -14,7 +14,6 @@ import panoptes
 from .options import EngineSettings, FleetOptions, UsageError
 
 
-
 class TaskFailed(RuntimeError):
     """An evaluation task's exception as one line, whatever its type (always picklable)."""
 
@@ -26,6 +25,7 @@ class TaskResult:
     evaluation: Any
     worker: dict[str, Any]
     task_seconds: float
+    replay: dict[str, Any] | None = None
 
 
 @dataclasses.dataclass
@@ -61,14 +61,20 @@ def evaluator_for(settings: EngineSettings) -> tuple[Any, bool]:
     return evaluator, True
 
 
-def evaluate_drive(settings: EngineSettings, drive: str, scene: str | None) -> TaskResult:
-    """The Ray task: evaluates one drive (or one scene of a dataroot) with this process's engine."""
+def evaluate_drive(
+    settings: EngineSettings, drive: str, scene: str | None, replay_out: str | None = None
+) -> TaskResult:
+    """The Ray task: evaluates one drive (or one scene of a dataroot) with this process's engine;
+    with `replay_out`, first replays it there as `panoptes replay` does (a second run of the
+    models, on the task's threads)."""
     import ray
 
     started = time.perf_counter()
+    scenes = [scene] if scene is not None else None
     try:
+        replay = replay_drive(settings, drive, scenes, replay_out) if replay_out else None
         evaluator, loaded = evaluator_for(settings)
-        evaluation = evaluator.evaluate(drive, [scene] if scene is not None else None)
+        evaluation = evaluator.evaluate(drive, scenes)
     except Exception as error:
         raise TaskFailed(one_line(error)) from None
     worker = {
@@ -77,7 +83,31 @@ def evaluate_drive(settings: EngineSettings, drive: str, scene: str | None) -> T
         "pid": os.getpid(),
         "engine_loaded": loaded,
     }
-    return TaskResult(evaluation, worker, time.perf_counter() - started)
+    return TaskResult(evaluation, worker, time.perf_counter() - started, replay)
+
+
+def replay_drive(
+    settings: EngineSettings, drive: str, scenes: list[str] | None, out: str
+) -> dict[str, Any]:
+    """Replays a drive into `out` (perception.jsonl, masks, depth, bird's-eye views,
+    report.json); what its report says about it."""
+    reports = panoptes.replay(
+        drive,
+        [model.manifest for model in settings.models],
+        out,
+        [model.weights for model in settings.models],
+        scenes=scenes,
+        fusion=settings.fusion,
+        threads=settings.threads,
+        limit=settings.limit,
+        workers=1,
+    )
+    return {
+        "out": out,
+        "frame_sets": sum(report["frame_sets"] for report in reports),
+        "errors": sum(report["errors"] for report in reports),
+        "wall_seconds": sum(report["wall_seconds"] for report in reports),
+    }
 
 
 def one_line(error: BaseException) -> str:
