@@ -12,6 +12,7 @@ mod drive;
 mod evaluation;
 mod models;
 mod perception;
+mod results;
 
 use pyo3::prelude::*;
 
@@ -34,9 +35,9 @@ fn _panoptes(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(drive::open_drive, module)?)?;
     module.add_function(wrap_pyfunction!(drive::drive_scenes, module)?)?;
     module.add_class::<perception::Perception>()?;
-    module.add_class::<perception::FrameResult>()?;
-    module.add_class::<perception::Detection>()?;
-    module.add_class::<perception::EgoObject>()?;
+    module.add_class::<results::FrameResult>()?;
+    module.add_class::<results::Detection>()?;
+    module.add_class::<results::EgoObject>()?;
     module.add_class::<evaluation::Evaluator>()?;
     module.add_class::<evaluation::Evaluation>()?;
     module.add_function(wrap_pyfunction!(evaluation::merge_evaluations, module)?)?;

@@ -3,273 +3,16 @@
 use crate::convert::{error, message, to_python};
 use crate::drive::{FrameSet, Rig};
 use crate::models::{FusionChoice, ModelChoice};
-use numpy::{IntoPyArray, PyReadonlyArrayDyn, PyUntypedArrayMethods};
+use crate::results::FrameResult;
+use numpy::{PyReadonlyArrayDyn, PyUntypedArrayMethods};
 use panoptes::{
     Bytes, ImageData, Perception as Engine, PerceptionResult, PixelFormat, PushOutcome, SyncConfig,
 };
-use panoptes_pipeline::stages::PendingImage;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyList};
+use pyo3::types::{PyBytes, PyDict};
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
-
-/// One detected object in a camera's original pixels.
-#[pyclass(frozen, get_all, module = "panoptes")]
-#[derive(Debug, Clone)]
-pub struct Detection {
-    /// The head that produced it.
-    head: String,
-    /// Class channel index.
-    class_id: usize,
-    /// The class label from the manifest.
-    label: String,
-    /// Score.
-    score: f32,
-    /// Top-left x, y, width, height in original pixels.
-    box_xywh: [f32; 4],
-    /// `[x, y, score]` per keypoint (pose heads), else None.
-    keypoints: Option<Vec<[f32; 3]>>,
-    /// Where this camera alone places the object's centre in the ego frame, metres.
-    ego: Option<[f32; 3]>,
-}
-
-#[pymethods]
-impl Detection {
-    fn __repr__(&self) -> String {
-        let [x, y, width, height] = self.box_xywh;
-        format!(
-            "Detection({} {:.2} at x {x:.0} y {y:.0} w {width:.0} h {height:.0})",
-            self.label, self.score
-        )
-    }
-}
-
-impl From<panoptes::Detection> for Detection {
-    fn from(detection: panoptes::Detection) -> Self {
-        Self {
-            head: detection.head,
-            class_id: detection.class_id,
-            label: detection.label,
-            score: detection.score,
-            box_xywh: detection.box_xywh,
-            keypoints: detection.keypoints,
-            ego: detection.ego,
-        }
-    }
-}
-
-/// An object around the vehicle in the ego frame (x forward, y left, z up; metres), fused
-/// across cameras and tracked.
-#[pyclass(frozen, get_all, module = "panoptes")]
-#[derive(Debug, Clone)]
-pub struct EgoObject {
-    /// Track id, stable across frame sets; None when untracked.
-    id: Option<u64>,
-    /// Whether the track is confirmed; None where `id` is.
-    confirmed: Option<bool>,
-    /// Class from the fusion table (e.g. `pedestrian`).
-    class_name: String,
-    /// The detection's own label.
-    label: String,
-    /// Best score among the observations.
-    score: f32,
-    /// Centre, metres.
-    position: [f32; 3],
-    /// Distance from the ego origin on the ground, metres.
-    distance: f32,
-    /// Ground-plane covariance `[xx, xy, yy]`, m².
-    position_covariance: [f32; 3],
-    /// Length, width, height, metres.
-    size_lwh: [f32; 3],
-    /// Heading about ego z, radians; None until it moves.
-    yaw: Option<f32>,
-    /// Velocity over the ground in ego axes, m/s.
-    velocity: Option<[f32; 2]>,
-    /// The cameras that saw it, best-placed first.
-    cameras: Vec<String>,
-    /// `ground` or `depth`: how it was placed.
-    method: String,
-    /// Whether the best camera's box touches its image border.
-    clipped: bool,
-}
-
-#[pymethods]
-impl EgoObject {
-    fn __repr__(&self) -> String {
-        let [x, y, _] = self.position;
-        let id = self.id.map_or("-".to_string(), |id| id.to_string());
-        format!(
-            "EgoObject(#{id} {} at x {x:.1} y {y:.1} m, {})",
-            self.class_name, self.method
-        )
-    }
-}
-
-impl From<panoptes::EgoObject> for EgoObject {
-    fn from(object: panoptes::EgoObject) -> Self {
-        let method = serde_json::to_value(object.method)
-            .ok()
-            .and_then(|value| value.as_str().map(str::to_owned))
-            .unwrap_or_default();
-        Self {
-            id: object.id,
-            confirmed: object.confirmed,
-            class_name: object.class,
-            label: object.label,
-            score: object.score,
-            position: object.position,
-            distance: object.distance,
-            position_covariance: object.position_covariance,
-            size_lwh: object.size_lwh,
-            yaw: object.yaw,
-            velocity: object.velocity,
-            cameras: object.cameras,
-            method,
-            clipped: object.clipped,
-        }
-    }
-}
-
-/// One frame set's results. `record` is its `perception.jsonl` line as a dict; masks (class
-/// ids, uint8), depth maps (metres, float32, NaN where invalid) and the bird's-eye view
-/// (category values, uint8) are NumPy arrays that own the engine's buffers (no copy is made,
-/// but the bird's-eye view's).
-#[pyclass(frozen, get_all, module = "panoptes")]
-#[derive(Debug)]
-pub struct FrameResult {
-    /// The frame set's index, in push order.
-    frame: usize,
-    /// The set's time, µs.
-    timestamp_us: u64,
-    /// Why this frame set has no results; None when it has.
-    failure: Option<String>,
-    /// The `perception.jsonl` record (dict); None on failure.
-    record: Py<PyAny>,
-    /// Camera → list of Detection.
-    detections: Py<PyDict>,
-    /// The fused objects around the vehicle (list of EgoObject); empty with fusion off.
-    objects_ego: Py<PyList>,
-    /// Camera → {segmentation head → uint8 array H×W}.
-    masks: Py<PyDict>,
-    /// Camera → float32 array H×W, metres.
-    depth: Py<PyDict>,
-    /// The bird's-eye view as a uint8 array of category values (0 unknown, see the README),
-    /// row 0 the far front; None without fusion.
-    bev: Option<Py<PyAny>>,
-}
-
-#[pymethods]
-impl FrameResult {
-    fn __repr__(&self, py: Python<'_>) -> String {
-        match &self.failure {
-            Some(failure) => format!("FrameResult({}, failed: {failure})", self.frame),
-            None => format!(
-                "FrameResult({}, {} cameras, {} objects)",
-                self.frame,
-                self.detections.bind(py).len(),
-                self.objects_ego.bind(py).len()
-            ),
-        }
-    }
-}
-
-impl FrameResult {
-    /// Python objects of one result; the images move into NumPy.
-    pub fn new(py: Python<'_>, result: PerceptionResult) -> PyResult<Self> {
-        let mut decoded = match result {
-            Ok(decoded) => decoded,
-            Err(failure) => {
-                let frame = match &failure {
-                    panoptes::PerceptionFailure::FrameSet { frame, .. } => *frame,
-                    panoptes::PerceptionFailure::Stage { .. } => usize::MAX,
-                };
-                return Ok(Self {
-                    frame,
-                    timestamp_us: 0,
-                    failure: Some(failure.to_string()),
-                    record: py.None(),
-                    detections: PyDict::new(py).unbind(),
-                    objects_ego: PyList::empty(py).unbind(),
-                    masks: PyDict::new(py).unbind(),
-                    depth: PyDict::new(py).unbind(),
-                    bev: None,
-                });
-            }
-        };
-        let record = to_python(py, &decoded.record)?.unbind();
-        let mut images: Vec<Option<PendingImage>> = std::mem::take(&mut decoded.images)
-            .into_iter()
-            .map(|(_, image)| Some(image))
-            .collect();
-        let masks = PyDict::new(py);
-        let depth = PyDict::new(py);
-        for source in &decoded.dense {
-            match images.get_mut(source.image).and_then(Option::take) {
-                Some(PendingImage::Mask(map)) => {
-                    let heads = match masks.get_item(&source.camera)? {
-                        Some(heads) => heads.cast_into::<PyDict>()?,
-                        None => {
-                            let heads = PyDict::new(py);
-                            masks.set_item(&source.camera, &heads)?;
-                            heads
-                        }
-                    };
-                    heads.set_item(&source.head, map.into_ids().into_pyarray(py))?;
-                }
-                Some(PendingImage::Depth(map)) => {
-                    depth.set_item(&source.camera, map.into_metres().into_pyarray(py))?;
-                }
-                _ => {}
-            }
-        }
-        let bev = images.into_iter().flatten().find_map(|image| match image {
-            PendingImage::Bev(grid) => Some(grid),
-            _ => None,
-        });
-        let bev = match bev {
-            Some(grid) => {
-                let side = grid.side();
-                let cells: Vec<u8> = grid
-                    .cells()
-                    .iter()
-                    .map(|&category| category as u8)
-                    .collect();
-                let array = ndarray::Array2::from_shape_vec((side, side), cells)
-                    .map_err(|failure| message(failure.to_string()))?;
-                Some(array.into_pyarray(py).into_any().unbind())
-            }
-            None => None,
-        };
-        let record_value = decoded.record;
-        let detections = PyDict::new(py);
-        for (camera, perception) in record_value.cameras {
-            let list: Vec<Detection> = perception
-                .detections
-                .into_iter()
-                .map(Detection::from)
-                .collect();
-            detections.set_item(camera, list)?;
-        }
-        let objects: Vec<EgoObject> = record_value
-            .objects_ego
-            .unwrap_or_default()
-            .into_iter()
-            .map(EgoObject::from)
-            .collect();
-        Ok(Self {
-            frame: record_value.frame,
-            timestamp_us: record_value.timestamp_us,
-            failure: None,
-            record,
-            detections: detections.unbind(),
-            objects_ego: PyList::new(py, objects)?.unbind(),
-            masks: masks.unbind(),
-            depth: depth.unbind(),
-            bev,
-        })
-    }
-}
 
 /// A running pipeline for one rig, as a vehicle stack embeds it: push each camera's frame as
 /// it is captured (`push_frame`, never waits for the models) or whole frame sets
@@ -286,6 +29,25 @@ impl std::fmt::Debug for Perception {
 }
 
 impl Perception {
+    /// The results channel (a clone: reading it does not hold the engine's lock).
+    fn receiver(&self) -> PyResult<crossbeam_channel::Receiver<PerceptionResult>> {
+        self.with_engine(|engine| {
+            engine
+                .results()
+                .cloned()
+                .ok_or_else(|| message("results go to a callback"))
+        })
+    }
+
+    /// Takes the engine out (shutting down); None when it is gone already.
+    fn take_engine(&self) -> PyResult<Option<Engine>> {
+        Ok(self
+            .engine
+            .lock()
+            .map_err(|_| message("the engine's lock is poisoned"))?
+            .take())
+    }
+
     fn with_engine<T>(&self, work: impl FnOnce(&Engine) -> PyResult<T>) -> PyResult<T> {
         let guard = self
             .engine
@@ -464,12 +226,7 @@ impl Perception {
     /// comes); None when none came in time.
     #[pyo3(signature = (timeout = None))]
     fn next_result(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<Option<FrameResult>> {
-        let receiver = self.with_engine(|engine| {
-            engine
-                .results()
-                .cloned()
-                .ok_or_else(|| message("results go to a callback"))
-        })?;
+        let receiver = self.receiver()?;
         let received = py.detach(|| match timeout {
             Some(seconds) if seconds.is_finite() && seconds >= 0.0 => {
                 receiver.recv_timeout(Duration::from_secs_f64(seconds)).ok()
@@ -484,12 +241,7 @@ impl Perception {
 
     /// Every result ready now, without waiting.
     fn try_results(&self, py: Python<'_>) -> PyResult<Vec<FrameResult>> {
-        let receiver = self.with_engine(|engine| {
-            engine
-                .results()
-                .cloned()
-                .ok_or_else(|| message("results go to a callback"))
-        })?;
+        let receiver = self.receiver()?;
         receiver
             .try_iter()
             .map(|result| FrameResult::new(py, result))
@@ -507,10 +259,7 @@ impl Perception {
     /// Returns {"stats": final statistics, "unread": the results no one read, as FrameResult}.
     fn shutdown<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let engine = self
-            .engine
-            .lock()
-            .map_err(|_| message("the engine's lock is poisoned"))?
-            .take()
+            .take_engine()?
             .ok_or_else(|| message("the engine has been shut down"))?;
         let finished = py.detach(|| engine.shutdown());
         let dict = PyDict::new(py);
@@ -535,12 +284,7 @@ impl Perception {
         _value: Option<&Bound<'_, PyAny>>,
         _traceback: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<bool> {
-        let engine = self
-            .engine
-            .lock()
-            .map_err(|_| message("the engine's lock is poisoned"))?
-            .take();
-        if let Some(engine) = engine {
+        if let Some(engine) = self.take_engine()? {
             py.detach(|| engine.shutdown());
         }
         Ok(false)
