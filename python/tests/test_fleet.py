@@ -360,7 +360,21 @@ def test_drive_lists_and_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixt
             "person=pedestrian",
             "--no-fusion",
             "--per-scene",
+            "--categories",
+            "map.toml",
+            "--camera-frames",
+            "all",
+            "--version",
+            "v1.0-mini",
+            "--provider",
+            "cuda,cpu",
         ]
+    )
+    assert (options.categories, options.camera_frames, options.version, options.provider) == (
+        os.path.abspath("map.toml"),
+        "all",
+        "v1.0-mini",
+        "cuda,cpu",
     )
     assert options.drives == [
         fleet.DriveSpec("/data/d0"),
@@ -387,6 +401,7 @@ def test_drive_lists_and_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixt
             str(listing),
         ): f"--baseline {listing}: line 1",
         ("/d", "--model", str(MODEL), "--out", out, "--retries", "-1"): "must be 0 or more",
+        ("/d", "--model", str(MODEL), "--out", out, "--categories", "nowhere.toml"): "nowhere.toml: no such file",
     }
     for arguments, message in failing.items():
         assert fleet.main(list(arguments)) == 2, arguments

@@ -217,6 +217,24 @@ def parser() -> Parser:
         "--limit", type=positive, metavar="N", help="evaluate only the first N frame sets of each drive"
     )
     parser.add_argument(
+        "--provider",
+        default="cpu",
+        metavar="LIST",
+        help="execution provider or fallback list: cpu, cuda[:N], tensorrt[:N] (default cpu)",
+    )
+    parser.add_argument(
+        "--categories",
+        metavar="FILE",
+        help="nuScenes: TOML map of nuScenes categories to the model's class names (COCO models: "
+        "models/zoo/nuscenes-coco.toml)",
+    )
+    parser.add_argument(
+        "--camera-frames",
+        choices=["keyframes", "all"],
+        help="nuScenes: key frames only (default) or every camera frame",
+    )
+    parser.add_argument("--version", metavar="DIR", help="nuScenes: the table directory, e.g. v1.0-mini")
+    parser.add_argument(
         "--per-scene",
         action="store_true",
         help="one task per scene of a nuScenes dataroot (default: one task per drive path)",
@@ -284,6 +302,10 @@ def parse_arguments(arguments: list[str]) -> FleetOptions:
         retries=namespace.retries,
         baseline=namespace.baseline,
         replay=namespace.replay,
+        provider=namespace.provider,
+        categories=os.path.abspath(namespace.categories) if namespace.categories else None,
+        camera_frames=namespace.camera_frames,
+        version=namespace.version,
     )
 
 

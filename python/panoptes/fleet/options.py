@@ -38,6 +38,10 @@ class EngineSettings:
     score_threshold: float | None = None
     aliases: tuple[tuple[str, str], ...] = ()
     limit: int | None = None
+    provider: str = "cpu"
+    categories: str | None = None
+    camera_frames: str | None = None
+    version: str | None = None
 
 
 @dataclasses.dataclass
@@ -58,6 +62,10 @@ class FleetOptions:
     retries: int = 2
     baseline: str | None = None
     replay: bool = False
+    provider: str = "cpu"
+    categories: str | None = None
+    camera_frames: str | None = None
+    version: str | None = None
 
 
 def engine_settings(options: FleetOptions) -> EngineSettings:
@@ -69,6 +77,10 @@ def engine_settings(options: FleetOptions) -> EngineSettings:
         score_threshold=options.score_threshold,
         aliases=tuple(sorted(options.aliases.items())),
         limit=options.limit,
+        provider=options.provider,
+        categories=options.categories,
+        camera_frames=options.camera_frames,
+        version=options.version,
     )
 
 
@@ -84,6 +96,8 @@ def validate(options: FleetOptions) -> None:
             require_file(model.weights, "--weights")
     if isinstance(options.fusion, str):
         require_file(options.fusion, "--fusion")
+    if options.categories is not None:
+        require_file(options.categories, "--categories")
     for name in ("workers", "cpus_per_task", "limit"):
         value = getattr(options, name)
         if value is not None and value < 1:

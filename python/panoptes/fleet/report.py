@@ -25,7 +25,7 @@ PROGRAM = "panoptes-fleet"
 REFRESH_SECONDS = 0.5
 
 
-def expand_drives(drives: list[DriveSpec], per_scene: bool) -> list[DriveSpec]:
+def expand_drives(drives: list[DriveSpec], per_scene: bool, version: str | None = None) -> list[DriveSpec]:
     """One spec per task: with `per_scene`, a dataroot becomes one spec per scene.
 
     A drive whose scenes cannot be listed stays one task, whose evaluation then fails with the
@@ -33,15 +33,15 @@ def expand_drives(drives: list[DriveSpec], per_scene: bool) -> list[DriveSpec]:
     """
     tasks = []
     for spec in drives:
-        scenes = scenes_of(spec.path) if per_scene and spec.scene is None else []
+        scenes = scenes_of(spec.path, version) if per_scene and spec.scene is None else []
         tasks.extend([DriveSpec(spec.path, scene) for scene in scenes] or [spec])
     return tasks
 
 
-def scenes_of(path: str) -> list[str]:
+def scenes_of(path: str, version: str | None = None) -> list[str]:
     """The scenes of a nuScenes dataroot; none for our drive, or when they cannot be listed."""
     try:
-        return panoptes.drive_scenes(path)
+        return panoptes.drive_scenes(path, version)
     except panoptes.PanoptesError:
         return []
 
@@ -248,7 +248,7 @@ def run(options: FleetOptions, progress_stream: TextIO | None = None) -> dict[st
     owns_connection = connect(options.address)
     try:
         limit = concurrency(options)
-        specs = expand_drives(options.drives, options.per_scene)
+        specs = expand_drives(options.drives, options.per_scene, options.version)
         tasks = [DriveTask(spec.path, spec.scene, name) for spec, name in zip(specs, output_names(specs))]
         progress = Progress(len(tasks), progress_stream or sys.stderr)
         started = time.perf_counter()
@@ -288,6 +288,10 @@ def settings_entry(options: FleetOptions) -> dict[str, Any]:
         "score_threshold": options.score_threshold,
         "aliases": options.aliases,
         "limit": options.limit,
+        "provider": options.provider,
+        "categories": options.categories,
+        "camera_frames": options.camera_frames,
+        "version": options.version,
         "per_scene": options.per_scene,
         "cpus_per_task": options.cpus_per_task,
         "retries": options.retries,

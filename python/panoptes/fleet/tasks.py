@@ -56,6 +56,10 @@ def evaluator_for(settings: EngineSettings) -> tuple[Any, bool]:
         score_threshold=settings.score_threshold,
         aliases=dict(settings.aliases) or None,
         limit=settings.limit,
+        provider=settings.provider,
+        categories=settings.categories,
+        camera_frames=settings.camera_frames,
+        version=settings.version,
     )
     _EVALUATORS[settings] = evaluator
     return evaluator, True
@@ -101,6 +105,10 @@ def replay_drive(
         threads=settings.threads,
         limit=settings.limit,
         workers=1,
+        provider=settings.provider,
+        categories=settings.categories,
+        camera_frames=settings.camera_frames,
+        version=settings.version,
     )
     return {
         "out": out,
