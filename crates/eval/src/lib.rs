@@ -83,5 +83,5 @@ pub use report::{EvalProblem, Evaluation};
 pub use run::{
     check_ground_truth, evaluate, evaluate_scenes, EvalOptions, EvalProgress, Evaluator,
 };
-pub use scores::{summarize, DriveScores};
+pub use scores::{evaluation_name, summarize, DriveScores};
 pub use segmentation::{ClassMapping, ConfusionMatrix, SegmentationMetrics, VOID_CLASS};

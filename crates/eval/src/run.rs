@@ -7,7 +7,7 @@ use crate::ego_frame::EgoScoring;
 use crate::error::{EvalError, Result};
 use crate::pose::DEFAULT_PCK_ALPHA;
 use crate::report::{Evaluation, Ledger};
-use crate::scores::{summarize, DriveScores, ScoredHeads};
+use crate::scores::{evaluation_name, summarize, DriveScores, ScoredHeads};
 use crate::segmentation::ClassMapping;
 use panoptes_drive::{CameraFrame, Drive, FrameSet};
 use panoptes_fusion::{categories_of, FusionConfig};
@@ -152,12 +152,11 @@ pub fn evaluate_scenes(
     let cameras = first.rig().len();
     let mut evaluator = Evaluator::new(models, cameras);
     let scores = evaluator.score(drives, options, progress)?;
-    let name = if drives.len() > 1 {
-        first.root().display().to_string()
-    } else {
-        first.label()
-    };
-    summarize(&scores, &name, started.elapsed().as_secs_f64())
+    summarize(
+        &scores,
+        &evaluation_name(drives),
+        started.elapsed().as_secs_f64(),
+    )
 }
 
 /// Models loaded once and evaluated over drive after drive (of one rig size).

@@ -18,7 +18,7 @@ pub(crate) struct ScoredHeads {
 }
 
 /// Everything one drive (or nuScenes scene) counted, with what turning it into figures needs.
-/// Serializes to JSON ([`DriveScores::to_json`]) without losing a bit of a float.
+/// A list of them serializes to JSON ([`DriveScores::to_json`]) without losing a bit of a float.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DriveScores {
     /// The drive's name (its directory; `DATAROOT#scene` for a nuScenes scene).
@@ -38,14 +38,14 @@ impl DriveScores {
         self.ledger.frame_sets
     }
 
-    /// The scores as JSON.
-    pub fn to_json(&self) -> String {
+    /// Scores of drives as a JSON list.
+    pub fn to_json(scores: &[DriveScores]) -> String {
         // Plain data with string or integer map keys: serializing cannot fail.
-        serde_json::to_string(self).unwrap_or_default()
+        serde_json::to_string(scores).unwrap_or_default()
     }
 
     /// Scores from [`DriveScores::to_json`].
-    pub fn from_json(text: &str) -> Result<Self> {
+    pub fn from_json(text: &str) -> Result<Vec<Self>> {
         serde_json::from_str(text).map_err(|error| EvalError::Scores(error.to_string()))
     }
 
@@ -112,6 +112,16 @@ fn same_models(left: &[ModelReport], right: &[ModelReport]) -> bool {
                     &right.provider,
                 )
         })
+}
+
+/// The name of an evaluation of `drives`, as `panoptes eval` reports it: the drive's label for
+/// one, the (dataroot) directory of the first for several.
+pub fn evaluation_name(drives: &[panoptes_drive::Drive]) -> String {
+    match drives {
+        [one] => one.label(),
+        [first, ..] => first.root().display().to_string(),
+        [] => String::new(),
+    }
 }
 
 /// The figures of several drives counted together, in the order given (float sums depend on

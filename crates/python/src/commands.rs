@@ -1,6 +1,6 @@
 //! `panoptes replay` as a function.
 
-use crate::convert::{error, message, to_python};
+use crate::convert::{error, message, report_progress, to_python};
 use crate::drive::SceneChoice;
 use crate::models::{FusionChoice, ModelChoice};
 use panoptes_pipeline::{Pacing, Progress, ReplayOptions};
@@ -67,14 +67,8 @@ pub fn replay<'py>(
             };
             let loaded = panoptes_pipeline::load_models(&options, one.rig().len())
                 .map_err(|failure| error(&failure))?;
-            let mut tell = |done: Progress| {
-                if let Some(callback) = &progress {
-                    Python::attach(|py| {
-                        // A failing progress callback must not lose the replay.
-                        let _ = callback.call1(py, (done.done, done.total));
-                    });
-                }
-            };
+            let mut tell =
+                |done: Progress| report_progress(progress.as_ref(), done.done, done.total);
             let run = if sequential {
                 panoptes_pipeline::replay_sequential
             } else {

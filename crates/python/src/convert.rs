@@ -34,3 +34,13 @@ pub fn to_python<'py>(py: Python<'py>, value: &impl Serialize) -> PyResult<Bound
 pub fn json_to_python<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
     py.import("json")?.call_method1("loads", (text,))
 }
+
+/// Calls a Python `progress(done, total)` callback from a thread without the GIL. A failing
+/// callback is ignored: it must not lose the long work it reports on.
+pub fn report_progress(callback: Option<&Py<PyAny>>, done: usize, total: usize) {
+    if let Some(callback) = callback {
+        Python::attach(|py| {
+            let _ = callback.call1(py, (done, total));
+        });
+    }
+}

@@ -1,7 +1,7 @@
 //! `panoptes eval` as objects: an evaluator that keeps its models loaded from drive to drive,
 //! evaluations that cross processes (pickle), and their merge.
 
-use crate::convert::{error, json_to_python, message};
+use crate::convert::{error, json_to_python, message, report_progress};
 use crate::drive::SceneChoice;
 use crate::models::{FusionChoice, ModelChoice};
 use panoptes_eval::{DriveScores, EvalOptions, IgnoreRule};
@@ -37,13 +37,7 @@ impl Evaluation {
     fn new(report: String, scores: &[u8]) -> PyResult<Self> {
         let text = std::str::from_utf8(scores)
             .map_err(|_| message("scores: not the UTF-8 JSON an evaluation writes"))?;
-        let scores: Vec<serde_json::Value> =
-            serde_json::from_str(text).map_err(|failure| message(format!("scores: {failure}")))?;
-        let scores = scores
-            .iter()
-            .map(|value| DriveScores::from_json(&value.to_string()))
-            .collect::<Result<_, _>>()
-            .map_err(|failure| error(&failure))?;
+        let scores = DriveScores::from_json(text).map_err(|failure| error(&failure))?;
         serde_json::from_str::<serde_json::Value>(&report)
             .map_err(|failure| message(format!("report: {failure}")))?;
         Ok(Self { report, scores })
@@ -58,8 +52,7 @@ impl Evaluation {
     /// The tallies, JSON bytes: one entry per drive or scene.
     #[getter]
     fn scores<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        let parts: Vec<String> = self.scores.iter().map(DriveScores::to_json).collect();
-        PyBytes::new(py, format!("[{}]", parts.join(",")).as_bytes())
+        PyBytes::new(py, DriveScores::to_json(&self.scores).as_bytes())
     }
 
     /// Frame sets scored.
@@ -244,12 +237,7 @@ impl Evaluator {
                 }
             };
             let mut tell = |done: panoptes_eval::EvalProgress| {
-                if let Some(callback) = &progress {
-                    Python::attach(|py| {
-                        // A failing progress callback must not lose the evaluation.
-                        let _ = callback.call1(py, (done.done, done.total));
-                    });
-                }
+                report_progress(progress.as_ref(), done.done, done.total);
             };
             let scores = evaluator
                 .score(&drives, &state.options, &mut tell)
@@ -258,11 +246,7 @@ impl Evaluator {
                 })?;
             Ok((drives, scores))
         })?;
-        let name = if drives.len() > 1 {
-            drives[0].root().display().to_string()
-        } else {
-            drives[0].label()
-        };
+        let name = panoptes_eval::evaluation_name(&drives);
         Evaluation::from_scores(scores, &name, started.elapsed().as_secs_f64())
     }
 }
