@@ -26,9 +26,13 @@ pub enum DetectionFormat {
     /// `[N, rows, 5 + C]` over grid cells of every stride: x, y, log-w, log-h, objectness, C
     /// class scores (both already sigmoid).
     Yolox,
-    /// YOLOv5 / YOLOP raw logits with anchors: one flattened `[N, rows, 5 + C]` output, or one
-    /// `[N, A, H, W, 5 + C]` output per stride.
+    /// What YOLOv5's `export.py` (and YOLOP's export) writes: `[N, rows, 5 + C]`, boxes decoded
+    /// inside the graph: cx, cy, w, h in model pixels, objectness and class probabilities.
     Yolov5,
+    /// YOLOv5 / YOLOP raw logits with anchors, from a graph cut before its Detect decoding: one
+    /// flattened `[N, rows, 5 + C]` output, or one `[N, A, H, W, 5 + C]` output per stride.
+    #[serde(rename = "yolov5-raw")]
+    Yolov5Raw,
     /// Anchor-free `[N, 4 + C (+ 3K), rows]`: cx, cy, w, h in pixels, class probabilities.
     Yolov8,
     /// Our own `[N, rows, 5 + C + 3K]`: cx, cy, w, h in pixels, objectness and class
@@ -60,10 +64,10 @@ pub struct DetectionConfig {
     /// Most detections kept per camera.
     #[serde(default = "default_max_detections")]
     pub max_detections: usize,
-    /// Grid strides (yolox / yolov5 / yolov8), in output row order.
+    /// Grid strides (yolox / yolov5 / yolov5-raw / yolov8), in output row order.
     #[serde(default = "default_strides")]
     pub strides: Vec<usize>,
-    /// yolov5: per stride, the anchors' (w, h) in model pixels.
+    /// yolov5-raw: per stride, the anchors' (w, h) in model pixels.
     #[serde(default)]
     pub anchors: Option<Vec<Vec<[f32; 2]>>>,
     /// Keypoints per detection (panoptes / yolov8 pose), 0 for none.
@@ -247,7 +251,7 @@ impl HeadConfig {
         }
         let expected_outputs = match self {
             Self::Detection(config)
-                if config.format == DetectionFormat::Yolov5 && config.outputs.len() > 1 =>
+                if config.format == DetectionFormat::Yolov5Raw && config.outputs.len() > 1 =>
             {
                 config.strides.len()
             }
@@ -260,7 +264,7 @@ impl HeadConfig {
                     "lists {} outputs, expected {expected_outputs}",
                     self.outputs().len()
                 ),
-                "list one output (yolov5 may list one per stride instead)",
+                "list one output (yolov5-raw may list one per stride instead)",
             ));
         }
         match self {
@@ -367,14 +371,14 @@ fn validate_detection(
         ));
     }
     match (config.format, &config.anchors) {
-        (DetectionFormat::Yolov5, None) => {
+        (DetectionFormat::Yolov5Raw, None) => {
             return Err(fail(
                 "anchors",
                 "is missing".into(),
-                "yolov5 needs anchors per stride",
+                "yolov5-raw needs anchors per stride",
             ))
         }
-        (DetectionFormat::Yolov5, Some(anchors)) => {
+        (DetectionFormat::Yolov5Raw, Some(anchors)) => {
             if anchors.len() != config.strides.len() {
                 return Err(fail(
                     "anchors",
@@ -401,7 +405,7 @@ fn validate_detection(
         (_, Some(_)) => {
             return Err(fail(
                 "anchors",
-                "is only read by yolov5".into(),
+                "is only read by yolov5-raw".into(),
                 "remove `anchors`",
             ))
         }

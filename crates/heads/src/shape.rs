@@ -102,7 +102,8 @@ pub(crate) fn row_width(config: &DetectionConfig) -> usize {
     let classes = config.classes.len();
     let keypoints = 3 * config.keypoints;
     match config.format {
-        DetectionFormat::Yolox | DetectionFormat::Yolov5 => 5 + classes,
+        DetectionFormat::Yolox | DetectionFormat::Yolov5Raw => 5 + classes,
+        DetectionFormat::Yolov5 => 5 + classes,
         DetectionFormat::Yolov8 => 4 + classes + keypoints,
         DetectionFormat::Panoptes => 5 + classes + keypoints,
     }
@@ -122,7 +123,7 @@ fn expected_shapes(config: &HeadConfig, input: InputSize, index: usize) -> Vec<V
                         width,
                     ]]
                 }
-                DetectionFormat::Yolov5 if detection.outputs.len() > 1 => {
+                DetectionFormat::Yolov5Raw if detection.outputs.len() > 1 => {
                     let stride = detection.strides.get(index).copied().unwrap_or(1);
                     let (columns, rows) = grid_size(input, stride);
                     vec![
@@ -130,7 +131,7 @@ fn expected_shapes(config: &HeadConfig, input: InputSize, index: usize) -> Vec<V
                         vec![Batch, Exact(anchors * rows * columns), width],
                     ]
                 }
-                DetectionFormat::Yolov5 => {
+                DetectionFormat::Yolov5Raw => {
                     vec![vec![
                         Batch,
                         Exact(grid_rows(input, &detection.strides, anchors)),
@@ -144,7 +145,9 @@ fn expected_shapes(config: &HeadConfig, input: InputSize, index: usize) -> Vec<V
                         Exact(grid_rows(input, &detection.strides, 1)),
                     ]]
                 }
-                DetectionFormat::Panoptes => vec![vec![Batch, Any, width]],
+                DetectionFormat::Panoptes | DetectionFormat::Yolov5 => {
+                    vec![vec![Batch, Any, width]]
+                }
             }
         }
         HeadConfig::Segmentation(segmentation) => {

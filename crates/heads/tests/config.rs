@@ -102,7 +102,7 @@ fn field_of(error: HeadsError) -> &'static str {
 fn validation_names_the_faulty_field() {
     let yolov5 = |anchors: &str| {
         format!(
-            "[[heads]]\nname = \"det\"\nkind = \"detection\"\noutputs = [\"out\"]\nformat = \"yolov5\"\nclasses = [\"car\"]\n{anchors}"
+            "[[heads]]\nname = \"det\"\nkind = \"detection\"\noutputs = [\"out\"]\nformat = \"yolov5-raw\"\nclasses = [\"car\"]\n{anchors}"
         )
     };
     let missing = parse(&yolov5("")).unwrap().remove(0);

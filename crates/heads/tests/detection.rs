@@ -135,7 +135,7 @@ fn yolov5_row(classes: usize) -> Vec<f32> {
 }
 
 fn yolov5_config() -> panoptes_heads::DetectionConfig {
-    let mut config = detection_config(DetectionFormat::Yolov5, 2);
+    let mut config = detection_config(DetectionFormat::Yolov5Raw, 2);
     config.anchors = Some(vec![
         vec![[10.0, 13.0], [16.0, 30.0]],
         vec![[30.0, 61.0], [62.0, 45.0]],

@@ -38,7 +38,7 @@ fn every_detection_format_survives_garbage() {
     let rows = 8 * 4 + 4 * 2 + 2; // grids of strides 8, 16, 32 on 64 × 32
     let formats = [
         (DetectionFormat::Yolox, vec![1, rows, 8], 0),
-        (DetectionFormat::Yolov5, vec![1, rows * 2, 8], 0),
+        (DetectionFormat::Yolov5Raw, vec![1, rows * 2, 8], 0),
         (DetectionFormat::Yolov8, vec![1, 4 + 3 + 6, rows], 2),
         (DetectionFormat::Panoptes, vec![1, 50, 5 + 3 + 6], 2),
     ];
@@ -47,7 +47,7 @@ fn every_detection_format_survives_garbage() {
             let mut config = detection_config(format, 3);
             config.keypoints = keypoints;
             config.score_threshold = 0.01;
-            if format == DetectionFormat::Yolov5 {
+            if format == DetectionFormat::Yolov5Raw {
                 config.anchors = Some(vec![vec![[4.0, 5.0], [8.0, 3.0]]; 3]);
             }
             let values = garbage(&shape, seed);

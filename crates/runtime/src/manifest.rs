@@ -293,7 +293,7 @@ impl Fields<'_> {
             return Err(self.error(
                 &format!("{section}.format"),
                 "is missing",
-                "add `format = \"yolox\"` (or yolov5, yolov8, panoptes)",
+                "add `format = \"yolox\"` (or yolov5, yolov5-raw, yolov8, panoptes)",
             ));
         }
         let keypoints = match table.get("keypoints") {

@@ -129,17 +129,17 @@ impl Checker<'_> {
             HeadKind::Detection => {
                 let format = head.format.as_deref().unwrap_or_default();
                 let (axis, fixed_part) = match format {
-                    "yolox" | "yolov5" | "panoptes" => (rank.saturating_sub(1), 5),
+                    "yolox" | "yolov5" | "yolov5-raw" | "panoptes" => (rank.saturating_sub(1), 5),
                     "yolov8" => (1, 4),
                     other => {
                         return Err(self.error(
                             &format!("{field}.format"),
                             format!("unknown detection format `{other}`"),
-                            "use yolox, yolov5, yolov8 or panoptes".to_string(),
+                            "use yolox, yolov5, yolov5-raw, yolov8 or panoptes".to_string(),
                         ))
                     }
                 };
-                let ranks_ok = rank == 3 || (format == "yolov5" && rank == 5);
+                let ranks_ok = rank == 3 || (format == "yolov5-raw" && rank == 5);
                 if !ranks_ok {
                     return Err(self.error(
                         &format!("{field}.outputs"),

@@ -29,7 +29,8 @@ fn best_class(scores: &[f32]) -> Option<(usize, f32)> {
     finite.then_some(best)
 }
 
-/// Maps a model-pixel centre box to original pixels, clips it and keeps it when not empty.
+/// Maps a model-pixel centre box to original pixels, unclipped: suppression compares the boxes
+/// the model gave, as the tools' own post-processing does, and clipping comes after it.
 /// Keypoints must already be in `scratch.keypoints` from `keypoint_start`.
 #[inline]
 fn push(
@@ -42,12 +43,7 @@ fn push(
 ) {
     let [cx, cy, w, h] = center_box;
     let transform = context.transform;
-    let corners = transform.clip(transform.box_to_image([
-        cx - w / 2.0,
-        cy - h / 2.0,
-        cx + w / 2.0,
-        cy + h / 2.0,
-    ]));
+    let corners = transform.box_to_image([cx - w / 2.0, cy - h / 2.0, cx + w / 2.0, cy + h / 2.0]);
     if corners[2] > corners[0] && corners[3] > corners[1] {
         scratch.candidates.push(Candidate {
             corners,
@@ -146,9 +142,9 @@ pub(super) fn yolox(
     skipped
 }
 
-/// YOLOv5 / YOLOP: raw logits with anchors, rows ordered [anchor, y, x] per stride; one
-/// flattened output or one output per stride.
-pub(super) fn yolov5(
+/// YOLOv5 / YOLOP before their Detect decoding: raw logits with anchors, rows ordered
+/// [anchor, y, x] per stride; one flattened output or one output per stride.
+pub(super) fn yolov5_raw(
     context: DetectionContext<'_>,
     outputs: &[ArrayViewD<'_, f32>],
     scratch: &mut DetectionScratch,
@@ -290,7 +286,8 @@ pub(super) fn yolov8(
     skipped
 }
 
-/// Our own format: `[rows, 5 + C + 3K]`, everything already in model pixels / probabilities.
+/// Our own format, and YOLOv5's export (K = 0): `[rows, 5 + C + 3K]`, everything already in
+/// model pixels / probabilities.
 pub(super) fn panoptes(
     context: DetectionContext<'_>,
     output: &ArrayViewD<'_, f32>,

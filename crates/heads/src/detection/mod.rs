@@ -79,9 +79,12 @@ pub(crate) fn decode_detections(
     scratch.keypoints.clear();
     let skipped = match context.config.format {
         DetectionFormat::Yolox => formats::yolox(context, &outputs[0], scratch),
-        DetectionFormat::Yolov5 => formats::yolov5(context, outputs, scratch),
+        DetectionFormat::Yolov5Raw => formats::yolov5_raw(context, outputs, scratch),
         DetectionFormat::Yolov8 => formats::yolov8(context, &outputs[0], scratch),
-        DetectionFormat::Panoptes => formats::panoptes(context, &outputs[0], scratch),
+        // YOLOv5's export is our own layout without keypoints.
+        DetectionFormat::Panoptes | DetectionFormat::Yolov5 => {
+            formats::panoptes(context, &outputs[0], scratch)
+        }
     };
     let config = context.config;
     non_maximum_suppression(
@@ -95,7 +98,10 @@ pub(crate) fn decode_detections(
     let count = config.keypoints;
     for &index in &scratch.kept {
         let candidate = &scratch.candidates[index];
-        let [x1, y1, x2, y2] = candidate.corners;
+        let [x1, y1, x2, y2] = context.transform.clip(candidate.corners);
+        if x2 <= x1 || y2 <= y1 {
+            continue; // wholly outside the image
+        }
         let keypoints = (count > 0).then(|| {
             scratch.keypoints[candidate.keypoint_start..candidate.keypoint_start + count].to_vec()
         });
