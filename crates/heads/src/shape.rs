@@ -102,8 +102,9 @@ pub(crate) fn row_width(config: &DetectionConfig) -> usize {
     let classes = config.classes.len();
     let keypoints = 3 * config.keypoints;
     match config.format {
-        DetectionFormat::Yolox | DetectionFormat::Yolov5Raw => 5 + classes,
-        DetectionFormat::Yolov5 => 5 + classes,
+        DetectionFormat::Yolox | DetectionFormat::Yolov5 | DetectionFormat::Yolov5Raw => {
+            5 + classes
+        }
         DetectionFormat::Yolov8 => 4 + classes + keypoints,
         DetectionFormat::Panoptes => 5 + classes + keypoints,
     }

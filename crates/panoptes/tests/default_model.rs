@@ -154,15 +154,9 @@ fn replay_of_the_sample_drive_finds_the_ground_truth_vehicles() {
         let record: serde_json::Value = serde_json::from_str(line).unwrap();
         for (camera, entry) in record["cameras"].as_object().unwrap() {
             for detection in entry["detections"].as_array().unwrap() {
-                let values: Vec<f32> = detection["box_xywh"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|v| v.as_f64().unwrap() as f32)
-                    .collect();
                 let label = detection["label"].as_str().unwrap().to_string();
                 let entry = predicted.entry((index, camera.clone())).or_default();
-                entry.push((label, [values[0], values[1], values[2], values[3]]));
+                entry.push((label, common::json_box(detection)));
             }
         }
     }

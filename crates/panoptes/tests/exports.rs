@@ -51,16 +51,6 @@ fn decode(model: &str) -> Option<(Vec<panoptes_heads::CameraResults>, Value)> {
     Some((results, serde_json::from_str(&reference).unwrap()))
 }
 
-fn reference_box(entry: &Value) -> [f32; 4] {
-    let values: Vec<f32> = entry["box_xywh"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_f64().unwrap() as f32)
-        .collect();
-    [values[0], values[1], values[2], values[3]]
-}
-
 /// Each reference detection paired with Panoptes' best-overlapping one of the same class.
 fn pairs<'a>(
     found: &'a [&'a Detection],
@@ -68,7 +58,7 @@ fn pairs<'a>(
 ) -> impl Iterator<Item = (&'a Value, Option<(&'a Detection, f32)>)> {
     expected.iter().map(move |entry| {
         let class = entry["class_id"].as_u64().unwrap() as usize;
-        let wanted = reference_box(entry);
+        let wanted = common::json_box(entry);
         let best = found
             .iter()
             .filter(|d| d.class_id == class)
@@ -125,7 +115,7 @@ fn check_detections(model: &str) {
             // The tools keep boxes that lie wholly in the letterbox padding, clipped to zero
             // height; Panoptes drops them.
             let inside = |entry: &&Value| {
-                let [_, _, width, height] = reference_box(entry);
+                let [_, _, width, height] = common::json_box(entry);
                 width > 0.0 && height > 0.0
             };
             list.as_array()

@@ -55,15 +55,9 @@ fn replay_finds_the_known_objects_and_writes_exact_masks() {
         .unwrap()
         .iter()
         .map(|detection| {
-            let values: Vec<f32> = detection["box_xywh"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|v| v.as_f64().unwrap() as f32)
-                .collect();
             (
                 detection["label"].as_str().unwrap().to_string(),
-                [values[0], values[1], values[2], values[3]],
+                common::json_box(detection),
             )
         })
         .collect();

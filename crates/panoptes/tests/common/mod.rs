@@ -42,6 +42,17 @@ pub fn preprocess(manifest: &Manifest, frames: &[PathBuf]) -> (Preprocessor, Vec
     (preprocessor, transforms)
 }
 
+/// The `box_xywh` of a detection written as JSON.
+pub fn json_box(detection: &serde_json::Value) -> [f32; 4] {
+    let values: Vec<f32> = detection["box_xywh"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap() as f32)
+        .collect();
+    [values[0], values[1], values[2], values[3]]
+}
+
 /// Intersection over union of two `[x, y, w, h]` boxes.
 pub fn iou(first: [f32; 4], second: [f32; 4]) -> f32 {
     let left = first[0].max(second[0]);
