@@ -37,6 +37,10 @@ pub struct CameraPerception {
     /// 16-bit depth PNG in millimetres, relative to the output directory.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub depth: Option<String>,
+    /// Heatmap keypoint head name → one `[x, y, score]` per keypoint in original image pixels
+    /// (`null` where the peak is below the head's threshold).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub keypoints: BTreeMap<String, Vec<Option<[f32; 3]>>>,
     /// Why the camera has no results in this set (missing frame, unreadable image).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub missing: Option<String>,

@@ -340,7 +340,9 @@ pub fn decode(
                         });
                         images.push((path, PendingImage::Depth(map.clone())));
                     }
-                    HeadOutput::Keypoints(_) => {}
+                    HeadOutput::Keypoints(points) => {
+                        record.keypoints.insert(head.name.clone(), points.clone());
+                    }
                 }
             }
         }

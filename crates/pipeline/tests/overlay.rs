@@ -413,6 +413,33 @@ fn skeleton_joins_confident_keypoints_only() {
     assert_eq!(at(200, 150), GREY);
 }
 
+#[test]
+fn heatmap_keypoints_are_drawn_with_their_skeleton() {
+    let rig = single_camera_rig();
+    let style = half_scale_style();
+    let frame = grey_frame(800, 400);
+    let mut points = vec![None; 17];
+    // Left hip (11) → left knee (13); the left ankle (15) is below the head's threshold.
+    points[11] = Some([300.0, 200.0, 0.6]);
+    points[13] = Some([300.0, 300.0, 0.4]);
+    let mut perception = CameraPerception::default();
+    perception.keypoints.insert("pose".into(), points);
+    let cameras = [OverlayCamera {
+        name: "CAM_FRONT",
+        image: Some(&frame),
+        perception: Some(&perception),
+        ..OverlayCamera::default()
+    }];
+    let overlay = render_overlay(&rig, 0, 0, &cameras, &style, None);
+    let rect = overlay_layout(&rig, &style).tiles[0].rect;
+    let at = |x: u32, y: u32| *overlay.get_pixel(rect.x + x, rect.y + y);
+    // Hip–knee runs from tile (150, 100) to (150, 150), each end a white dot.
+    assert_eq!(at(150, 125), tint_color(0, 2));
+    assert_eq!(at(150, 100), Rgb([255, 255, 255]));
+    // Knee–ankle is not drawn.
+    assert_eq!(at(150, 175), GREY);
+}
+
 /// The real key frame's six cameras with their real calibration, and (when
 /// `PANOPTES_OVERLAY_SOURCE` names a replay output of that frame) its real detections and
 /// masks; written to `PANOPTES_OVERLAY_OUT` when set, so a person can look at it.

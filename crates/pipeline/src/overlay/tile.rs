@@ -8,7 +8,7 @@ use super::scale::{nearest_indices, scale as scale_image};
 use super::{OverlayCamera, OverlayStyle};
 use image::RgbImage;
 use ndarray::ArrayView2;
-use panoptes_heads::{Detection, COCO_SKELETON};
+use panoptes_heads::{Detection, COCO_KEYPOINT_NAMES, COCO_SKELETON};
 use panoptes_rig::Camera;
 
 /// Draws `camera`'s tile into `rect` of `canvas`.
@@ -68,6 +68,7 @@ pub fn render_tile(
         for detection in &perception.detections {
             draw_skeleton(&mut canvas, area, detection, to_tile, style);
         }
+        draw_heatmap_keypoints(&mut canvas, area, perception, to_tile);
         for detection in &perception.detections {
             draw_box(&mut canvas, area, detection, to_tile, style);
         }
@@ -235,21 +236,63 @@ fn draw_skeleton(
     let Some(keypoints) = &detection.keypoints else {
         return;
     };
-    let color = skeleton_color(detection.class_id);
+    let confident: Vec<Option<[f32; 2]>> = keypoints
+        .iter()
+        .map(|&[kx, ky, score]| (score > style.keypoint_threshold).then_some([kx, ky]))
+        .collect();
+    draw_pose(
+        canvas,
+        area,
+        &confident,
+        to_tile,
+        skeleton_color(detection.class_id),
+    );
+}
+
+/// A heatmap keypoint head's points (already thresholded by the head), in the colour of the
+/// head's place among the camera's keypoint heads.
+fn draw_heatmap_keypoints(
+    canvas: &mut Canvas<'_>,
+    area: Rect,
+    perception: &crate::record::CameraPerception,
+    to_tile: (f32, f32),
+) {
+    for (head_index, points) in perception.keypoints.values().enumerate() {
+        let points: Vec<Option<[f32; 2]>> = points
+            .iter()
+            .map(|point| point.map(|[kx, ky, _]| [kx, ky]))
+            .collect();
+        draw_pose(canvas, area, &points, to_tile, tint_color(head_index, 2));
+    }
+}
+
+/// Keypoints (original pixels; `None` is not drawn) as white dots, joined by the COCO
+/// skeleton's limbs in `color` when there are 17 of them.
+fn draw_pose(
+    canvas: &mut Canvas<'_>,
+    area: Rect,
+    keypoints: &[Option<[f32; 2]>],
+    to_tile: (f32, f32),
+    color: image::Rgb<u8>,
+) {
     let point = |index: usize| {
         keypoints
             .get(index)
-            .filter(|[_, _, score]| *score > style.keypoint_threshold)
-            .map(|[kx, ky, _]| {
+            .copied()
+            .flatten()
+            .filter(|[kx, ky]| kx.is_finite() && ky.is_finite())
+            .map(|[kx, ky]| {
                 (
                     area.x as f32 + kx * to_tile.0,
                     area.y as f32 + ky * to_tile.1,
                 )
             })
     };
-    for [from, to] in COCO_SKELETON {
-        if let (Some(a), Some(b)) = (point(from), point(to)) {
-            canvas.line(a, b, 2, color);
+    if keypoints.len() == COCO_KEYPOINT_NAMES.len() {
+        for [from, to] in COCO_SKELETON {
+            if let (Some(a), Some(b)) = (point(from), point(to)) {
+                canvas.line(a, b, 2, color);
+            }
         }
     }
     for index in 0..keypoints.len() {
