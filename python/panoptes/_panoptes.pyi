@@ -70,6 +70,10 @@ class Detection:
     box_xywh: list[float]
     keypoints: Optional[list[list[float]]]
     ego: Optional[list[float]]
+    mask_rectangle: Optional[list[int]]
+    mask_counts: Optional[list[int]]
+    def mask(self) -> Optional[npt.NDArray[np.uint8]]:
+        """The instance mask over mask_rectangle, uint8 [height, width]; None without one."""
 
 class EgoObject:
     """An object in the ego frame (x forward, y left, z up; metres), fused and tracked."""

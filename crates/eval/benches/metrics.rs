@@ -44,6 +44,7 @@ fn boxes() -> (Vec<BoundingBox>, Vec<Detection>) {
             box_xywh: [(index * 15) as f32, (index % 9 * 90) as f32, 40.0, 30.0],
             keypoints: None,
             ego: None,
+            mask: None,
         })
         .collect();
     (truth, predictions)

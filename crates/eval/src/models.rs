@@ -68,6 +68,10 @@ fn with_score_threshold(decoder: &Decoder, threshold: f32) -> panoptes_heads::Re
                 config.score_threshold = threshold;
                 HeadConfig::Detection(config)
             }
+            HeadConfig::InstanceSegmentation(mut config) => {
+                config.score_threshold = threshold;
+                HeadConfig::InstanceSegmentation(config)
+            }
             other => other,
         })
         .collect();

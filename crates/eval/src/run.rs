@@ -95,7 +95,7 @@ fn scored_heads(decoders: &[Decoder], drive: &Drive, options: &EvalOptions) -> S
     let settings = &mut heads.settings;
     for head in decoders.iter().flat_map(Decoder::heads) {
         match head {
-            HeadConfig::Detection(config) => {
+            HeadConfig::Detection(config) | HeadConfig::InstanceSegmentation(config) => {
                 settings.detection = true;
                 if config.keypoints > 0 {
                     settings.pose_alpha = Some(options.pck_alpha);

@@ -85,6 +85,7 @@ fn a_camera_frame_is_scored_and_a_missing_map_is_an_error() {
         box_xywh: [10.0, 20.0, 30.0, 40.0],
         keypoints: None,
         ego: None,
+        mask: None,
     }];
     let prediction = CameraPrediction {
         detections: &detections,

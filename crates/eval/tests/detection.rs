@@ -23,6 +23,7 @@ fn predicted(label: &str, score: f32, box_xywh: [f32; 4]) -> Detection {
         box_xywh,
         keypoints: None,
         ego: None,
+        mask: None,
     }
 }
 

@@ -34,6 +34,7 @@ fn prediction(box_xywh: [f32; 4], keypoints: Vec<[f32; 3]>) -> Detection {
         box_xywh,
         keypoints: Some(keypoints),
         ego: None,
+        mask: None,
     }
 }
 

@@ -75,6 +75,7 @@ fn detection_head() -> HeadConfig {
         strides: vec![8, 16, 32],
         anchors: None,
         keypoints: 0,
+        mask_coefficients: 0,
     })
 }
 

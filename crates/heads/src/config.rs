@@ -17,6 +17,9 @@ pub enum HeadConfig {
     Depth(DepthConfig),
     /// Heatmap keypoints `[N, K, H, W]`.
     Keypoints(KeypointsConfig),
+    /// Boxes with a mask each: prototype masks × per-detection coefficients, cropped to the
+    /// box (Ultralytics YOLOv8 / YOLO11-seg). Outputs: the detection rows, then the prototypes.
+    InstanceSegmentation(DetectionConfig),
 }
 
 /// Published detection output layouts.
@@ -73,6 +76,10 @@ pub struct DetectionConfig {
     /// Keypoints per detection (panoptes / yolov8 pose), 0 for none.
     #[serde(default)]
     pub keypoints: usize,
+    /// Instance segmentation: mask coefficients per row, which is the prototype output's
+    /// channel count (32 for Ultralytics); 0 for plain detection.
+    #[serde(default)]
+    pub mask_coefficients: usize,
 }
 
 /// How a segmentation head returns to the original resolution.
@@ -197,7 +204,7 @@ impl HeadConfig {
     /// The head's unique name.
     pub fn name(&self) -> &str {
         match self {
-            Self::Detection(config) => &config.name,
+            Self::Detection(config) | Self::InstanceSegmentation(config) => &config.name,
             Self::Segmentation(config) => &config.name,
             Self::Depth(config) => &config.name,
             Self::Keypoints(config) => &config.name,
@@ -207,7 +214,7 @@ impl HeadConfig {
     /// The graph outputs this head reads.
     pub fn outputs(&self) -> &[String] {
         match self {
-            Self::Detection(config) => &config.outputs,
+            Self::Detection(config) | Self::InstanceSegmentation(config) => &config.outputs,
             Self::Segmentation(config) => &config.outputs,
             Self::Depth(config) => &config.outputs,
             Self::Keypoints(config) => &config.outputs,
@@ -217,7 +224,7 @@ impl HeadConfig {
     /// The class (or keypoint) labels.
     pub fn classes(&self) -> &[String] {
         match self {
-            Self::Detection(config) => &config.classes,
+            Self::Detection(config) | Self::InstanceSegmentation(config) => &config.classes,
             Self::Segmentation(config) => &config.classes,
             Self::Depth(config) => &config.classes,
             Self::Keypoints(config) => &config.classes,
@@ -231,6 +238,7 @@ impl HeadConfig {
             Self::Segmentation(_) => "segmentation",
             Self::Depth(_) => "depth",
             Self::Keypoints(_) => "keypoints",
+            Self::InstanceSegmentation(_) => "instance-segmentation",
         }
     }
 
@@ -255,6 +263,7 @@ impl HeadConfig {
             {
                 config.strides.len()
             }
+            Self::InstanceSegmentation(_) => 2,
             _ => 1,
         };
         if self.outputs().len() != expected_outputs {
@@ -264,11 +273,41 @@ impl HeadConfig {
                     "lists {} outputs, expected {expected_outputs}",
                     self.outputs().len()
                 ),
-                "list one output (yolov5-raw may list one per stride instead)",
+                "list one output (yolov5-raw may list one per stride instead; instance-segmentation lists the rows, then the prototypes)",
             ));
         }
         match self {
-            Self::Detection(config) => validate_detection(config, fail),
+            Self::Detection(config) => {
+                if config.mask_coefficients > 0 {
+                    return Err(fail(
+                        "mask_coefficients",
+                        "is only read by instance-segmentation heads".into(),
+                        "remove it, or set `kind = \"instance-segmentation\"` with the prototype output",
+                    ));
+                }
+                validate_detection(config, fail)
+            }
+            Self::InstanceSegmentation(config) => {
+                validate_detection(config, fail)?;
+                if config.format != DetectionFormat::Yolov8 {
+                    return Err(fail(
+                        "format",
+                        "instance segmentation reads the yolov8 layout only".into(),
+                        "set `format = \"yolov8\"` (Ultralytics YOLOv8 / YOLO11-seg exports)",
+                    ));
+                }
+                if config.mask_coefficients == 0 || config.keypoints > 0 {
+                    return Err(fail(
+                        "mask_coefficients",
+                        format!(
+                            "is {} with {} keypoints; masks need coefficients and no keypoints",
+                            config.mask_coefficients, config.keypoints
+                        ),
+                        "set `mask_coefficients` to the prototype output's channels (32 for Ultralytics)",
+                    ));
+                }
+                Ok(())
+            }
             Self::Segmentation(config) => {
                 if !(2..=256).contains(&config.classes.len()) {
                     return Err(fail(

@@ -129,7 +129,9 @@ impl Decoder {
 
 fn new_scratch(head: &HeadConfig) -> HeadScratch {
     match head {
-        HeadConfig::Detection(_) => HeadScratch::Detection(DetectionScratch::default()),
+        HeadConfig::Detection(_) | HeadConfig::InstanceSegmentation(_) => {
+            HeadScratch::Detection(DetectionScratch::default())
+        }
         HeadConfig::Segmentation(_) => HeadScratch::Segmentation(SegmentationScratch::default()),
         HeadConfig::Depth(_) => HeadScratch::Depth(DepthScratch::default()),
         HeadConfig::Keypoints(_) => HeadScratch::Keypoints,
@@ -138,7 +140,9 @@ fn new_scratch(head: &HeadConfig) -> HeadScratch {
 
 fn new_result(head: &HeadConfig) -> HeadResult {
     let output = match head {
-        HeadConfig::Detection(_) => HeadOutput::Detections(Vec::new()),
+        HeadConfig::Detection(_) | HeadConfig::InstanceSegmentation(_) => {
+            HeadOutput::Detections(Vec::new())
+        }
         HeadConfig::Segmentation(_) => HeadOutput::Segmentation(ClassMap::default()),
         HeadConfig::Depth(_) => HeadOutput::Depth(DepthMap::default()),
         HeadConfig::Keypoints(_) => HeadOutput::Keypoints(Vec::new()),
@@ -207,7 +211,7 @@ fn decode_head(
     let transform = &camera.transform;
     result.non_finite = match (head, scratch, &mut result.output) {
         (
-            HeadConfig::Detection(config),
+            HeadConfig::Detection(config) | HeadConfig::InstanceSegmentation(config),
             HeadScratch::Detection(scratch),
             HeadOutput::Detections(detections),
         ) => {

@@ -105,7 +105,7 @@ pub(crate) fn row_width(config: &DetectionConfig) -> usize {
         DetectionFormat::Yolox | DetectionFormat::Yolov5 | DetectionFormat::Yolov5Raw => {
             5 + classes
         }
-        DetectionFormat::Yolov8 => 4 + classes + keypoints,
+        DetectionFormat::Yolov8 => 4 + classes + keypoints + config.mask_coefficients,
         DetectionFormat::Panoptes => 5 + classes + keypoints,
     }
 }
@@ -113,7 +113,15 @@ pub(crate) fn row_width(config: &DetectionConfig) -> usize {
 fn expected_shapes(config: &HeadConfig, input: InputSize, index: usize) -> Vec<Vec<Dim>> {
     use Dim::{Any, Batch, Exact, Positive};
     match config {
-        HeadConfig::Detection(detection) => {
+        HeadConfig::InstanceSegmentation(detection) if index == 1 => {
+            vec![vec![
+                Batch,
+                Exact(detection.mask_coefficients),
+                Positive,
+                Positive,
+            ]]
+        }
+        HeadConfig::Detection(detection) | HeadConfig::InstanceSegmentation(detection) => {
             let width = Exact(row_width(detection));
             let anchors = anchor_count(detection);
             match detection.format {
@@ -178,6 +186,10 @@ fn shape_fix(config: &HeadConfig) -> String {
         HeadConfig::Segmentation(_) => "list one label in `classes` per output channel".into(),
         HeadConfig::Depth(_) => "point `outputs` at a one-channel depth output".into(),
         HeadConfig::Keypoints(_) => "set `keypoints` to the number of heatmap channels".into(),
+        HeadConfig::InstanceSegmentation(_) => {
+            "check `classes` (one per class channel), `mask_coefficients` (the prototypes' channels), `strides` and the [input] size"
+                .into()
+        }
     }
 }
 

@@ -1,15 +1,16 @@
 //! Graphs exported by the tools people train with (models/exports, made by its recipe.py),
 //! decoded by Panoptes and compared with those tools' own post-processing, stored in
 //! models/exports/reference: on the same input tensor, detections within IoU 0.99 and score
-//! 1e-4, keypoints within 0.5 px. The references also hold the tool's whole pipeline from the
+//! 1e-4, keypoints within 0.5 px, masks (instance and semantic) on at least 99.5 % of their
+//! pixels. The references also hold the tool's whole pipeline from the
 //! JPEG (`own_preprocessing`); with random weights those boxes move too much under the small
 //! decode and resize differences to be compared at IoU 0.9 (see models/exports/README.md).
 //! Skipped with a notice without ../shared.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::print_stderr)]
 
 mod common;
 
-use panoptes_heads::{CameraInput, Detection};
+use panoptes_heads::{CameraInput, Detection, HeadOutput, InstanceMask};
 use panoptes_runtime::{Engine, Manifest};
 use serde_json::Value;
 use std::path::PathBuf;
@@ -68,8 +69,58 @@ fn pairs<'a>(
     })
 }
 
-/// Same tensor: one-to-one, IoU ≥ 0.99, score within 1e-4, keypoints within 0.5 px.
-fn check_same_tensor(model: &str, camera: &str, found: &[&Detection], expected: &[Value]) {
+/// A mask stored as JSON (`rectangle`, `counts`: the layout Panoptes writes).
+fn json_mask(value: &Value) -> InstanceMask {
+    let numbers = |key: &str| -> Vec<u64> {
+        value[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap())
+            .collect()
+    };
+    let rectangle = numbers("rectangle");
+    InstanceMask {
+        rectangle: [0, 1, 2, 3].map(|i| rectangle[i] as usize),
+        counts: numbers("counts").into_iter().map(|c| c as u32).collect(),
+    }
+}
+
+/// Pixels where two masks disagree, and pixels either covers.
+fn mask_difference(first: &InstanceMask, second: &InstanceMask) -> (usize, usize) {
+    let mut on = std::collections::HashMap::<(usize, usize), u8>::new();
+    for (bit, mask) in [(1_u8, first), (2, second)] {
+        for (y, start, end) in mask.spans() {
+            for x in start..end {
+                *on.entry((y, x)).or_default() |= bit;
+            }
+        }
+    }
+    let differ = on.values().filter(|bits| **bits != 3).count();
+    (differ, on.len())
+}
+
+/// Pixels of an instance mask's box where it and the tool's disagree, and the box's pixels.
+fn check_instance_mask(label: &str, mine: &InstanceMask, tool: &InstanceMask) -> (usize, usize) {
+    let (differ, _) = mask_difference(mine, tool);
+    let [_, _, width, height] = mine.rectangle;
+    let area = width * height;
+    assert!(
+        differ as f64 <= 0.005 * area as f64,
+        "{label}: the masks differ on {differ} of the box's {area} pixels"
+    );
+    (differ, area)
+}
+
+/// Same tensor: one-to-one, IoU ≥ 0.99, score within 1e-4, keypoints within 0.5 px, masks on
+/// ≥ 99.5 % of their box's pixels; returns the masks' differing and compared pixels.
+fn check_same_tensor(
+    model: &str,
+    camera: &str,
+    found: &[&Detection],
+    expected: &[Value],
+) -> (usize, usize) {
+    let mut masks = (0, 0);
     assert_eq!(
         found.len(),
         expected.len(),
@@ -98,14 +149,57 @@ fn check_same_tensor(model: &str, camera: &str, found: &[&Detection], expected: 
                 );
             }
         }
+        if let Some(mask) = entry.get("mask") {
+            let label = format!(
+                "{model} {camera} {entry_box:?}",
+                entry_box = common::json_box(entry)
+            );
+            let mine = detection
+                .mask
+                .as_ref()
+                .unwrap_or_else(|| panic!("{label}: no mask"));
+            let (differ, area) = check_instance_mask(&label, mine, &json_mask(mask));
+            masks = (masks.0 + differ, masks.1 + area);
+        }
+    }
+    masks
+}
+
+/// A semantic head's class-1 pixels as a mask over the whole image.
+fn class_mask(results: &panoptes_heads::CameraResults, head: &str) -> InstanceMask {
+    let map = results
+        .heads
+        .iter()
+        .find_map(|result| match &result.output {
+            HeadOutput::Segmentation(map) if result.name == head => Some(map),
+            _ => None,
+        })
+        .unwrap();
+    let ids = map.ids();
+    let (height, width) = ids.dim();
+    let mut counts = Vec::new();
+    let (mut on, mut run) = (false, 0_u32);
+    for &id in ids.iter() {
+        if (id == 1) != on {
+            counts.push(run);
+            (on, run) = (id == 1, 0);
+        }
+        run += 1;
+    }
+    counts.push(run);
+    InstanceMask {
+        rectangle: [0, 0, width, height],
+        counts,
     }
 }
 
-fn check_detections(model: &str) {
+/// Checks every frame's detections (and masks); returns the instance-mask box pixels and the
+/// semantic masks compared.
+fn check_detections(model: &str) -> (usize, usize) {
     let Some((results, reference)) = decode(model) else {
-        return;
+        return (0, 0);
     };
-    let mut total = 0;
+    let (mut total, mut instance, mut semantic) = (0, (0, 0), 0);
     for (camera, result) in CAMERAS.iter().zip(&results) {
         let images = &reference["images"][camera];
         let found: Vec<&Detection> = result.detections().collect();
@@ -125,13 +219,38 @@ fn check_detections(model: &str) {
                 .cloned()
                 .collect()
         };
-        check_same_tensor(model, camera, &found, &tool("same_tensor"));
+        let masks = check_same_tensor(model, camera, &found, &tool("same_tensor"));
+        instance = (instance.0 + masks.0, instance.1 + masks.1);
+        for head in ["drivable", "lanes"] {
+            let Some(tool_mask) = images["same_tensor"].get(head) else {
+                continue;
+            };
+            let mine = class_mask(result, head);
+            let (differ, covered) = mask_difference(&mine, &json_mask(tool_mask));
+            let [_, _, width, height] = mine.rectangle;
+            let pixels = width * height;
+            assert!(
+                differ as f64 <= 0.005 * pixels as f64,
+                "{model} {camera} {head}: the masks differ on {differ} of {pixels} pixels"
+            );
+            eprintln!(
+                "{model} {camera} {head}: {differ} of {pixels} pixels differ ({covered} covered by either)"
+            );
+            semantic += 1;
+        }
         total += found.len();
     }
     assert!(
         total >= 30,
         "{model}: only {total} detections on three frames"
     );
+    if instance.1 > 0 {
+        eprintln!(
+            "{model}: instance masks differ on {} of {} box pixels",
+            instance.0, instance.1
+        );
+    }
+    (instance.1, semantic)
 }
 
 #[test]
@@ -155,6 +274,17 @@ fn yolo11_pose_export_decodes_keypoints_as_ultralytics_does() {
 }
 
 #[test]
+fn yolo11_seg_export_decodes_masks_as_ultralytics_does() {
+    let (pixels, _) = check_detections("yolo11-seg-tiny");
+    if panoptes_fixtures::real_root().is_dir() {
+        assert!(pixels > 100_000, "only {pixels} mask pixels compared");
+    }
+}
+
+#[test]
 fn yolop_style_multitask_decodes_boxes_and_both_masks_as_its_tools_do() {
-    check_detections("multitask-tiny");
+    let (_, semantic) = check_detections("multitask-tiny");
+    if panoptes_fixtures::real_root().is_dir() {
+        assert_eq!(semantic, 6, "two masks on each of three frames");
+    }
 }

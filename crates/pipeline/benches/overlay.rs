@@ -69,6 +69,7 @@ fn perception(seed: usize) -> CameraPerception {
                 box_xywh: [x, 380.0 + (index % 4) as f32 * 40.0, 120.0, 90.0],
                 keypoints,
                 ego: None,
+                mask: None,
             }
         })
         .collect();

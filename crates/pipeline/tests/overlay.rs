@@ -4,7 +4,7 @@
 
 use image::{Rgb, RgbImage};
 use ndarray::Array2;
-use panoptes_heads::Detection;
+use panoptes_heads::{Detection, InstanceMask};
 use panoptes_pipeline::{
     azimuth_degrees, detection_color, overlay_layout, render_overlay, skeleton_color, tint_color,
     CameraPerception, OverlayCamera, OverlayLayout, OverlayStyle, Placement, TileLayout,
@@ -217,6 +217,7 @@ fn detection(class_id: usize, box_xywh: [f32; 4], keypoints: Option<Vec<[f32; 3]
         box_xywh,
         keypoints,
         ego: None,
+        mask: None,
     }
 }
 
@@ -253,6 +254,43 @@ fn box_is_drawn_at_the_scaled_place_in_its_class_colour() {
     assert!(label_white
         .into_iter()
         .any(|(x, y)| at(x, y) == Rgb([255, 255, 255])));
+}
+
+#[test]
+fn instance_mask_tints_its_pixels_only() {
+    let rig = single_camera_rig();
+    let style = half_scale_style();
+    let frame = grey_frame(800, 400);
+    // Box (200, 160, 400, 200); the mask covers its left half on every row.
+    let counts = std::iter::once(0)
+        .chain((0..200).flat_map(|_| [200, 200]))
+        .collect();
+    let masked = Detection {
+        mask: Some(InstanceMask {
+            rectangle: [200, 160, 400, 200],
+            counts,
+        }),
+        ..detection(2, [200.0, 160.0, 400.0, 200.0], None)
+    };
+    let perception = CameraPerception {
+        detections: vec![masked],
+        ..CameraPerception::default()
+    };
+    let cameras = [OverlayCamera {
+        name: "CAM_FRONT",
+        image: Some(&frame),
+        perception: Some(&perception),
+        ..OverlayCamera::default()
+    }];
+    let overlay = render_overlay(&rig, 0, 0, &cameras, &style, None);
+    let rect = overlay_layout(&rig, &style).tiles[0].rect;
+    let at = |x: u32, y: u32| *overlay.get_pixel(rect.x + x, rect.y + y);
+    // Tile (100..300, 80..180): tinted left of x 200, untouched right of it.
+    let tinted = at(150, 130);
+    assert_ne!(tinted, GREY);
+    assert_eq!(at(250, 130), GREY);
+    assert_eq!(at(199, 150), tinted);
+    assert_eq!(at(201, 150), GREY);
 }
 
 #[test]
@@ -548,6 +586,7 @@ fn read_replay(
                     box_xywh: [xywh[0], xywh[1], xywh[2], xywh[3]],
                     keypoints: None,
                     ego: None,
+                    mask: None,
                 }
             })
             .collect();

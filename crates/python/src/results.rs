@@ -26,10 +26,30 @@ pub struct Detection {
     keypoints: Option<Vec<[f32; 3]>>,
     /// Where this camera alone places the object's centre in the ego frame, metres.
     ego: Option<[f32; 3]>,
+    /// Instance segmentation: `[left, top, width, height]` of the mask in original pixels
+    /// (the box's pixels), else None.
+    mask_rectangle: Option<[usize; 4]>,
+    /// The mask's run lengths over that rectangle, row by row, off first (as in
+    /// perception.jsonl), else None; `mask()` gives it as an array.
+    mask_counts: Option<Vec<u32>>,
 }
 
 #[pymethods]
 impl Detection {
+    /// The instance mask as a uint8 array `[height, width]` over `mask_rectangle` (1 = object),
+    /// or None for heads without masks.
+    fn mask<'py>(&self, py: Python<'py>) -> Option<Bound<'py, numpy::PyArray2<u8>>> {
+        let ([_, _, width, height], counts) = (self.mask_rectangle?, self.mask_counts.as_ref()?);
+        let mut values = Vec::with_capacity(width * height);
+        for (run, &count) in counts.iter().enumerate() {
+            values.extend(std::iter::repeat_n(u8::from(run % 2 == 1), count as usize));
+        }
+        values.resize(width * height, 0);
+        ndarray::Array2::from_shape_vec((height, width), values)
+            .ok()
+            .map(|array| array.into_pyarray(py))
+    }
+
     fn __repr__(&self) -> String {
         let [x, y, width, height] = self.box_xywh;
         format!(
@@ -49,6 +69,8 @@ impl From<panoptes::Detection> for Detection {
             box_xywh: detection.box_xywh,
             keypoints: detection.keypoints,
             ego: detection.ego,
+            mask_rectangle: detection.mask.as_ref().map(|mask| mask.rectangle),
+            mask_counts: detection.mask.map(|mask| mask.counts),
         }
     }
 }

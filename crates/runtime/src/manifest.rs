@@ -19,6 +19,8 @@ pub enum HeadKind {
     Depth,
     /// Keypoint heatmaps.
     Keypoints,
+    /// Boxes with a mask each (detection rows and prototype masks).
+    InstanceSegmentation,
 }
 
 impl HeadKind {
@@ -28,6 +30,7 @@ impl HeadKind {
             "segmentation" => Some(Self::Segmentation),
             "depth" => Some(Self::Depth),
             "keypoints" => Some(Self::Keypoints),
+            "instance-segmentation" => Some(Self::InstanceSegmentation),
             _ => None,
         }
     }
@@ -39,6 +42,7 @@ impl HeadKind {
             Self::Segmentation => "segmentation",
             Self::Depth => "depth",
             Self::Keypoints => "keypoints",
+            Self::InstanceSegmentation => "instance-segmentation",
         }
     }
 }
@@ -71,6 +75,8 @@ pub struct HeadSpec {
     pub classes: Vec<String>,
     /// Keypoints per detection (detection) or heatmap channels (keypoints).
     pub keypoints: usize,
+    /// Mask coefficients per row = prototype channels (instance-segmentation), else 0.
+    pub mask_coefficients: usize,
     /// The whole `[[heads]]` table.
     pub table: toml::Table,
 }
@@ -265,7 +271,7 @@ impl Fields<'_> {
             self.error(
                 &format!("{section}.kind"),
                 &format!("unknown kind `{kind_text}`"),
-                "use one of detection, segmentation, depth, keypoints",
+                "use one of detection, segmentation, depth, keypoints, instance-segmentation",
             )
         })?;
         let outputs = self.strings(&table, &section, "outputs")?.ok_or_else(|| {
@@ -289,26 +295,21 @@ impl Fields<'_> {
             None => None,
             Some(_) => Some(self.string(&table, &section, "format")?),
         };
-        if kind == HeadKind::Detection && format.is_none() {
+        let boxes = matches!(kind, HeadKind::Detection | HeadKind::InstanceSegmentation);
+        if boxes && format.is_none() {
             return Err(self.error(
                 &format!("{section}.format"),
                 "is missing",
                 "add `format = \"yolox\"` (or yolov5, yolov5-raw, yolov8, panoptes)",
             ));
         }
-        let keypoints = match table.get("keypoints") {
-            None => 0,
-            Some(toml::Value::Integer(count)) if *count >= 0 => {
-                usize::try_from(*count).unwrap_or(0)
-            }
-            Some(other) => {
-                return Err(self.error(
-                    &format!("{section}.keypoints"),
-                    &format!("expected a count, got {other}"),
-                    "write `keypoints = 17`",
-                ))
-            }
-        };
+        let keypoints = self.count(&table, &section, "keypoints", "write `keypoints = 17`")?;
+        let mask_coefficients = self.count(
+            &table,
+            &section,
+            "mask_coefficients",
+            "write `mask_coefficients = 32`",
+        )?;
         Ok(HeadSpec {
             name,
             kind,
@@ -316,8 +317,24 @@ impl Fields<'_> {
             format,
             classes,
             keypoints,
+            mask_coefficients,
             table,
         })
+    }
+
+    /// A non-negative integer field, 0 when absent.
+    fn count(&self, table: &toml::Table, section: &str, key: &str, fix: &str) -> Result<usize> {
+        match table.get(key) {
+            None => Ok(0),
+            Some(toml::Value::Integer(count)) if *count >= 0 => {
+                Ok(usize::try_from(*count).unwrap_or(0))
+            }
+            Some(other) => Err(self.error(
+                &format!("{section}.{key}"),
+                &format!("expected a count, got {other}"),
+                fix,
+            )),
+        }
     }
 
     fn strings(

@@ -125,8 +125,34 @@ impl Checker<'_> {
         let rank = output.dimensions.len();
         let field = format!("heads.{}", head.name);
         let shape = output.shape_text();
+        let prototypes = head.kind == HeadKind::InstanceSegmentation
+            && head.outputs.get(1).is_some_and(|name| *name == output.name);
         match head.kind {
-            HeadKind::Detection => {
+            HeadKind::InstanceSegmentation if prototypes => {
+                if rank != 4 {
+                    return Err(self.error(
+                        &format!("{field}.outputs"),
+                        format!(
+                            "`{}` {shape} has rank {rank}; prototype masks are [N, M, H, W]",
+                            output.name
+                        ),
+                        "list the detection output, then the prototype output".to_string(),
+                    ));
+                }
+                if let Some(channels) = output.fixed(1) {
+                    if channels != head.mask_coefficients {
+                        return Err(self.error(
+                            &format!("{field}.mask_coefficients"),
+                            format!(
+                                "is {} but the prototypes `{}` {shape} have {channels} channels",
+                                head.mask_coefficients, output.name
+                            ),
+                            format!("set `mask_coefficients = {channels}`"),
+                        ));
+                    }
+                }
+            }
+            HeadKind::Detection | HeadKind::InstanceSegmentation => {
                 let format = head.format.as_deref().unwrap_or_default();
                 let (axis, fixed_part) = match format {
                     "yolox" | "yolov5" | "yolov5-raw" | "panoptes" => (rank.saturating_sub(1), 5),
@@ -150,7 +176,7 @@ impl Checker<'_> {
                         "name the detection output of the graph".to_string(),
                     ));
                 }
-                let keypoint_part = 3 * head.keypoints;
+                let keypoint_part = 3 * head.keypoints + head.mask_coefficients;
                 if let Some(channels) = output.fixed(axis) {
                     let expected = fixed_part + head.classes.len() + keypoint_part;
                     if channels != expected {
@@ -158,7 +184,7 @@ impl Checker<'_> {
                         let fix = match classes {
                             Some(count) => format!(
                                 "list {count} classes ({channels} channels = {fixed_part} box values + {count} classes{})",
-                                if keypoint_part > 0 { format!(" + {keypoint_part} keypoint values") } else { String::new() }
+                                if keypoint_part > 0 { format!(" + {keypoint_part} keypoint or mask values") } else { String::new() }
                             ),
                             None => format!("check `keypoints`: the output has only {channels} channels"),
                         };

@@ -100,6 +100,7 @@ pub fn detection_at(label: &str, score: f32, foot: (f64, f64), size: (f64, f64))
         ],
         keypoints: None,
         ego: None,
+        mask: None,
     }
 }
 

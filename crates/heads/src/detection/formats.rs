@@ -50,6 +50,7 @@ fn push(
             score,
             class_id,
             keypoint_start,
+            row: 0,
         });
     } else {
         scratch.keypoints.truncate(keypoint_start);
@@ -274,6 +275,7 @@ pub(super) fn yolov8(
         let start = scratch.keypoints.len();
         push_keypoints(context, scratch, (0..config.keypoints).map(triple));
         let center_box = [plane(0)[row], plane(1)[row], plane(2)[row], plane(3)[row]];
+        let before = scratch.candidates.len();
         push(
             context,
             scratch,
@@ -282,6 +284,9 @@ pub(super) fn yolov8(
             scratch.best_class[row] as usize,
             start,
         );
+        if let Some(candidate) = scratch.candidates.get_mut(before) {
+            candidate.row = row; // where its mask coefficients are
+        }
     }
     skipped
 }

@@ -4,12 +4,14 @@
 mod formats;
 mod nms;
 
-use ndarray::ArrayViewD;
+use ndarray::{ArrayViewD, Ix3};
 use serde::Serialize;
 
 pub use nms::{iou, non_maximum_suppression};
 
 use crate::config::{DetectionConfig, DetectionFormat};
+use crate::instance::{instance_mask, InstanceMask, MaskScratch};
+use crate::shape::row_width;
 use crate::transform::{InputSize, ModelToImage};
 
 /// One detected object in original image pixels.
@@ -32,6 +34,9 @@ pub struct Detection {
     /// by ego-frame fusion (the decoders leave it `None`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ego: Option<[f32; 3]>,
+    /// The object's pixels within its box (instance-segmentation heads).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mask: Option<InstanceMask>,
 }
 
 /// A box that passed the score threshold, before suppression.
@@ -45,6 +50,8 @@ pub struct Candidate {
     pub class_id: usize,
     /// Where its keypoints start in the scratch keypoint buffer.
     pub(crate) keypoint_start: usize,
+    /// The output row it came from (for its mask coefficients).
+    pub(crate) row: usize,
 }
 
 /// Reusable buffers of one detection head on one camera.
@@ -57,6 +64,8 @@ pub(crate) struct DetectionScratch {
     best_score: Vec<f32>,
     best_class: Vec<u32>,
     broken: Vec<bool>,
+    masks: MaskScratch,
+    coefficients: Vec<f32>,
 }
 
 /// What the decoder needs to know besides the output values.
@@ -96,6 +105,13 @@ pub(crate) fn decode_detections(
     );
     detections.clear();
     let count = config.keypoints;
+    // Instance segmentation: the yolov8 rows (coefficients after the class planes) and the
+    // prototypes `[M, H, W]`.
+    let rows = outputs.first().map(|rows| rows.as_standard_layout());
+    let prototypes = outputs
+        .get(1)
+        .filter(|_| config.mask_coefficients > 0)
+        .and_then(|view| view.view().into_dimensionality::<Ix3>().ok());
     for &index in &scratch.kept {
         let candidate = &scratch.candidates[index];
         let [x1, y1, x2, y2] = context.transform.clip(candidate.corners);
@@ -105,6 +121,26 @@ pub(crate) fn decode_detections(
         let keypoints = (count > 0).then(|| {
             scratch.keypoints[candidate.keypoint_start..candidate.keypoint_start + count].to_vec()
         });
+        let mask = match (&prototypes, rows.as_ref().and_then(|rows| rows.as_slice())) {
+            (Some(prototypes), Some(values)) => {
+                let planes = values.len() / row_width(config).max(1);
+                let first = 4 + config.classes.len();
+                scratch.coefficients.clear();
+                scratch.coefficients.extend(
+                    (first..first + config.mask_coefficients)
+                        .map(|plane| values[plane * planes + candidate.row]),
+                );
+                Some(instance_mask(
+                    prototypes.view(),
+                    &scratch.coefficients,
+                    [x1, y1, x2, y2],
+                    context.input,
+                    context.transform,
+                    &mut scratch.masks,
+                ))
+            }
+            _ => None,
+        };
         detections.push(Detection {
             head: config.name.clone(),
             class_id: candidate.class_id,
@@ -117,6 +153,7 @@ pub(crate) fn decode_detections(
             box_xywh: [x1, y1, x2 - x1, y2 - y1],
             keypoints,
             ego: None,
+            mask,
         });
     }
     skipped
@@ -130,6 +167,7 @@ impl Candidate {
             score,
             class_id,
             keypoint_start: 0,
+            row: 0,
         }
     }
 }

@@ -19,6 +19,7 @@ pub fn detection_config(format: DetectionFormat, classes: usize) -> DetectionCon
         strides: vec![8, 16, 32],
         anchors: None,
         keypoints: 0,
+        mask_coefficients: 0,
     }
 }
 

@@ -66,6 +66,9 @@ pub fn render_tile(
     }
     if let Some(perception) = data.perception {
         for detection in &perception.detections {
+            draw_instance_mask(&mut canvas, area, detection, to_tile, style.mask_alpha);
+        }
+        for detection in &perception.detections {
             draw_skeleton(&mut canvas, area, detection, to_tile, style);
         }
         draw_heatmap_keypoints(&mut canvas, area, perception, to_tile);
@@ -148,6 +151,51 @@ fn tint(canvas: &mut Canvas<'_>, area: Rect, mask: &ArrayView2<'_, u8>, head: us
             if class != 0 {
                 let px = i64::from(area.x) + tile_column as i64;
                 canvas.blend(px, py, tint_color(head, class), alpha);
+            }
+        }
+    }
+}
+
+/// Blends the detection's colour over its instance mask, sampled at the nearest original pixel.
+fn draw_instance_mask(
+    canvas: &mut Canvas<'_>,
+    area: Rect,
+    detection: &Detection,
+    to_tile: (f32, f32),
+    alpha: f32,
+) {
+    let Some(mask) = &detection.mask else {
+        return;
+    };
+    let [left, top, width, height] = mask.rectangle;
+    if width == 0 || height == 0 || to_tile.0 <= 0.0 || to_tile.1 <= 0.0 {
+        return;
+    }
+    let mut on = vec![false; width * height];
+    for (y, start, end) in mask.spans() {
+        let row = (y - top) * width;
+        on[row + start - left..row + end - left].fill(true);
+    }
+    let color = detection_color(detection.class_id);
+    let tile_range = |start: usize, length: usize, scale: f32| {
+        let first = (start as f32 * scale).floor() as i64;
+        let last = ((start + length) as f32 * scale).ceil() as i64;
+        first..last
+    };
+    for tile_y in tile_range(top, height, to_tile.1) {
+        let y = ((tile_y as f32 + 0.5) / to_tile.1) as usize;
+        if y < top || y >= top + height {
+            continue;
+        }
+        for tile_x in tile_range(left, width, to_tile.0) {
+            let x = ((tile_x as f32 + 0.5) / to_tile.0) as usize;
+            if x >= left && x < left + width && on[(y - top) * width + x - left] {
+                canvas.blend(
+                    i64::from(area.x) + tile_x,
+                    i64::from(area.y) + tile_y,
+                    color,
+                    alpha,
+                );
             }
         }
     }

@@ -175,3 +175,41 @@ fn weights_resolve_against_the_manifest_folder_unless_overridden() {
     .unwrap();
     assert_eq!(manifest.weights, Path::new("/data/x.onnx"));
 }
+
+fn segment_graph() -> ModelDescription {
+    ModelDescription {
+        inputs: vec![tensor("images", &[Some(1), Some(3), Some(640), Some(640)])],
+        outputs: vec![
+            tensor("output0", &[Some(1), Some(4 + 10 + 32), Some(8400)]),
+            tensor("output1", &[Some(1), Some(32), Some(160), Some(160)]),
+        ],
+    }
+}
+
+fn segment_manifest(coefficients: usize) -> String {
+    format!(
+        "[model]\nweights = \"w.onnx\"\n[input]\ntensor = \"images\"\nwidth = 640\nheight = 640\n\
+         [[heads]]\nname = \"objects\"\nkind = \"instance-segmentation\"\nformat = \"yolov8\"\n\
+         outputs = [\"output0\", \"output1\"]\nclasses = {}\nmask_coefficients = {coefficients}\n",
+        classes(10)
+    )
+}
+
+#[test]
+fn instance_segmentation_checks_rows_and_prototypes_against_the_coefficients() {
+    let manifest = Manifest::parse(Path::new("m.toml"), &segment_manifest(32), None).unwrap();
+    assert_eq!(manifest.heads[0].kind, HeadKind::InstanceSegmentation);
+    assert_eq!(manifest.heads[0].mask_coefficients, 32);
+    assert!(validate(&manifest, &segment_graph()).is_ok());
+    // 16 coefficients: the rows' channel count disagrees; with rows to match, the prototypes'.
+    let (field, message) = field_error(&segment_manifest(16), &segment_graph());
+    assert_eq!(field, "heads.objects.classes", "{message}");
+    let mut graph = segment_graph();
+    graph.outputs[0] = tensor("output0", &[Some(1), Some(4 + 10 + 16), Some(8400)]);
+    let (field, message) = field_error(&segment_manifest(16), &graph);
+    assert_eq!(field, "heads.objects.mask_coefficients");
+    assert!(
+        message.contains("set `mask_coefficients = 32`"),
+        "{message}"
+    );
+}
