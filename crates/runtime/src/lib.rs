@@ -10,6 +10,7 @@ mod library;
 mod manifest;
 mod providers;
 mod providers_registration;
+mod suggest;
 mod target;
 mod validate;
 mod wheel;
@@ -24,6 +25,7 @@ pub use library::{
 };
 pub use manifest::{HeadKind, HeadSpec, InputSpec, Manifest};
 pub use providers::available_providers;
+pub use suggest::{suggest_manifest, Suggestion};
 pub use target::{CpuOptions, CudaOptions, ExecutionTarget, TensorRtOptions};
 pub use validate::{validate, BatchLimit};
 

@@ -6,11 +6,15 @@ use std::path::PathBuf;
 
 /// Print a model's inputs and outputs (names, shapes with symbolic dimensions, element types).
 /// Given a manifest (.toml), also check it against the graph and show how each head reads the
-/// outputs.
+/// outputs. With --suggest, write a manifest to start from instead: the known layouts (YOLOX,
+/// YOLOv5 / YOLOP, YOLOv8 / YOLO11 detection, pose and instance segmentation, per-pixel
+/// segmentation, depth, heatmaps) recognised from the outputs' shapes and names, and what the
+/// graph cannot say (class names, colour order, normalisation) written as comments.
 ///
 /// Examples:
 ///   panoptes inspect ../shared/real/models/yolox-nano/yolox_nano_416x416.onnx
 ///   panoptes inspect models/zoo/yolox-nano.toml --weights ../shared/real/models/yolox-nano/yolox_nano_416x416.onnx
+///   panoptes inspect my-model.onnx --suggest > my-model.toml   # then name the classes
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
@@ -20,13 +24,23 @@ pub struct Args {
     #[arg(long)]
     weights: Option<PathBuf>,
     /// Print JSON instead of text.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "suggest")]
     json: bool,
+    /// Print a manifest for the ONNX model, read from its outputs (save it beside the model).
+    #[arg(long, conflicts_with = "weights")]
+    suggest: bool,
 }
 
 #[allow(clippy::print_stdout)]
 pub fn run(args: Args) -> anyhow::Result<()> {
     let is_manifest = args.path.extension().is_some_and(|ext| ext == "toml");
+    if args.suggest {
+        anyhow::ensure!(
+            !is_manifest,
+            "--suggest reads an ONNX model, not a manifest: give the .onnx file"
+        );
+        return suggest(&args.path);
+    }
     let manifest = if is_manifest {
         let manifest = Manifest::load(&args.path, args.weights.as_deref())?;
         manifest.check_weights()?;
@@ -78,6 +92,27 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if let (Some(manifest), Some(batch)) = (&manifest, batch) {
         print_manifest(manifest, &description, batch);
     }
+    Ok(())
+}
+
+/// Prints the suggested manifest for `model`, after checking that it validates against the
+/// graph as it would be saved beside it.
+#[allow(clippy::print_stdout)]
+fn suggest(model: &std::path::Path) -> anyhow::Result<()> {
+    let description = panoptes_runtime::describe_model(model)
+        .with_context(|| format!("cannot inspect {}", model.display()))?;
+    let file_name = model
+        .file_name()
+        .map_or_else(|| "model.onnx".into(), |name| name.to_string_lossy());
+    let stem = model
+        .file_stem()
+        .map_or_else(|| "model".into(), |name| name.to_string_lossy());
+    let suggestion = panoptes_runtime::suggest_manifest(&description, &file_name, &stem);
+    let beside = model.with_extension("toml");
+    Manifest::parse(&beside, &suggestion.manifest, Some(model))
+        .and_then(|manifest| panoptes_runtime::validate(&manifest, &description))
+        .context("the suggested manifest does not validate against the graph (please report it)")?;
+    print!("{}", suggestion.manifest);
     Ok(())
 }
 
