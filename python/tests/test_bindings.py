@@ -167,3 +167,23 @@ def test_errors_are_panoptes_errors_naming_what_is_wrong(tmp_path: Path) -> None
             perception.push_frame("CAM_ROOF", 1, np.zeros((4, 4, 3), np.uint8))
     with pytest.raises(panoptes.PanoptesError, match="shut down"):
         perception.stats()
+
+
+def test_instance_masks_come_as_arrays_over_their_box() -> None:
+    drive = panoptes.open_drive(SAMPLE)[0]
+    model = REPOSITORY / "models/exports/yolo11-seg-tiny.toml"
+    with panoptes.Perception(drive.rig, [model], queue=1) as perception:
+        assert perception.push_set(drive[0])["outcome"] == "queued"
+        result = perception.next_result(timeout=60)
+    assert result is not None and result.failure is None
+    checked = 0
+    for camera, detections in result.detections.items():
+        written = result.record["cameras"][camera]["detections"]
+        for detection, record in zip(detections, written):
+            left, top, width, height = detection.mask_rectangle
+            assert record["mask"] == {"rectangle": [left, top, width, height], "counts": detection.mask_counts}
+            mask = detection.mask()
+            assert mask.shape == (height, width) and mask.dtype == np.uint8
+            assert int(mask.sum()) == sum(detection.mask_counts[1::2])
+            checked += 1
+    assert checked > 0

@@ -64,7 +64,11 @@ fn decode(model: &str) -> Option<(Vec<panoptes_heads::CameraResults>, Value, f32
         .collect();
     let results = decoder.decode_frame_set(&cameras).unwrap().to_vec();
     let reference = std::fs::read_to_string(exports(&format!("reference/{model}.json"))).unwrap();
-    Some((results, serde_json::from_str(&reference).unwrap(), threshold))
+    Some((
+        results,
+        serde_json::from_str(&reference).unwrap(),
+        threshold,
+    ))
 }
 
 /// Each reference detection paired with Panoptes' best-overlapping one of the same class.

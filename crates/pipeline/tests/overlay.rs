@@ -208,6 +208,23 @@ fn half_scale_style() -> OverlayStyle {
     }
 }
 
+/// Renders `perception` as the single camera's results on a grey 800 × 400 frame at half
+/// scale; the returned function reads a pixel of the camera's tile.
+fn render_front(perception: &CameraPerception) -> impl Fn(u32, u32) -> Rgb<u8> {
+    let rig = single_camera_rig();
+    let style = half_scale_style();
+    let frame = grey_frame(800, 400);
+    let cameras = [OverlayCamera {
+        name: "CAM_FRONT",
+        image: Some(&frame),
+        perception: Some(perception),
+        ..OverlayCamera::default()
+    }];
+    let overlay = render_overlay(&rig, 0, 0, &cameras, &style, None);
+    let rect = overlay_layout(&rig, &style).tiles[0].rect;
+    move |x: u32, y: u32| *overlay.get_pixel(rect.x + x, rect.y + y)
+}
+
 fn detection(class_id: usize, box_xywh: [f32; 4], keypoints: Option<Vec<[f32; 3]>>) -> Detection {
     Detection {
         head: "objects".into(),
@@ -223,22 +240,11 @@ fn detection(class_id: usize, box_xywh: [f32; 4], keypoints: Option<Vec<[f32; 3]
 
 #[test]
 fn box_is_drawn_at_the_scaled_place_in_its_class_colour() {
-    let rig = single_camera_rig();
-    let style = half_scale_style();
-    let frame = grey_frame(800, 400);
     let perception = CameraPerception {
         detections: vec![detection(2, [200.0, 160.0, 400.0, 200.0], None)],
         ..CameraPerception::default()
     };
-    let cameras = [OverlayCamera {
-        name: "CAM_FRONT",
-        image: Some(&frame),
-        perception: Some(&perception),
-        ..OverlayCamera::default()
-    }];
-    let overlay = render_overlay(&rig, 3, 1_000_000, &cameras, &style, None);
-    let rect = overlay_layout(&rig, &style).tiles[0].rect;
-    let at = |x: u32, y: u32| *overlay.get_pixel(rect.x + x, rect.y + y);
+    let at = render_front(&perception);
     let color = detection_color(2);
     // Box (200, 160, 400, 200) → tile (100, 80, 200, 100): edges at x 100 and 299, y 80 and 179.
     assert_eq!(at(100, 130), color);
@@ -258,9 +264,6 @@ fn box_is_drawn_at_the_scaled_place_in_its_class_colour() {
 
 #[test]
 fn instance_mask_tints_its_pixels_only() {
-    let rig = single_camera_rig();
-    let style = half_scale_style();
-    let frame = grey_frame(800, 400);
     // Box (200, 160, 400, 200); the mask covers its left half on every row.
     let counts = std::iter::once(0)
         .chain((0..200).flat_map(|_| [200, 200]))
@@ -276,15 +279,7 @@ fn instance_mask_tints_its_pixels_only() {
         detections: vec![masked],
         ..CameraPerception::default()
     };
-    let cameras = [OverlayCamera {
-        name: "CAM_FRONT",
-        image: Some(&frame),
-        perception: Some(&perception),
-        ..OverlayCamera::default()
-    }];
-    let overlay = render_overlay(&rig, 0, 0, &cameras, &style, None);
-    let rect = overlay_layout(&rig, &style).tiles[0].rect;
-    let at = |x: u32, y: u32| *overlay.get_pixel(rect.x + x, rect.y + y);
+    let at = render_front(&perception);
     // Tile (100..300, 80..180): tinted left of x 200, untouched right of it.
     let tinted = at(150, 130);
     assert_ne!(tinted, GREY);
@@ -424,9 +419,6 @@ fn depth_inset_shows_near_red_and_far_blue() {
 
 #[test]
 fn skeleton_joins_confident_keypoints_only() {
-    let rig = single_camera_rig();
-    let style = half_scale_style();
-    let frame = grey_frame(800, 400);
     let mut keypoints = vec![[0.0_f32, 0.0, 0.0]; 17];
     // Left shoulder (5) → left elbow (7) → left wrist (9); the wrist is not confident.
     keypoints[5] = [300.0, 200.0, 0.9];
@@ -436,15 +428,7 @@ fn skeleton_joins_confident_keypoints_only() {
         detections: vec![detection(0, [100.0, 100.0, 600.0, 280.0], Some(keypoints))],
         ..CameraPerception::default()
     };
-    let cameras = [OverlayCamera {
-        name: "CAM_FRONT",
-        image: Some(&frame),
-        perception: Some(&perception),
-        ..OverlayCamera::default()
-    }];
-    let overlay = render_overlay(&rig, 0, 0, &cameras, &style, None);
-    let rect = overlay_layout(&rig, &style).tiles[0].rect;
-    let at = |x: u32, y: u32| *overlay.get_pixel(rect.x + x, rect.y + y);
+    let at = render_front(&perception);
     // Shoulder–elbow runs from tile (150, 100) to (150, 150).
     assert_eq!(at(150, 125), skeleton_color(0));
     // Elbow–wrist would run to (250, 150): not drawn.
@@ -453,24 +437,13 @@ fn skeleton_joins_confident_keypoints_only() {
 
 #[test]
 fn heatmap_keypoints_are_drawn_with_their_skeleton() {
-    let rig = single_camera_rig();
-    let style = half_scale_style();
-    let frame = grey_frame(800, 400);
     let mut points = vec![None; 17];
     // Left hip (11) → left knee (13); the left ankle (15) is below the head's threshold.
     points[11] = Some([300.0, 200.0, 0.6]);
     points[13] = Some([300.0, 300.0, 0.4]);
     let mut perception = CameraPerception::default();
     perception.keypoints.insert("pose".into(), points);
-    let cameras = [OverlayCamera {
-        name: "CAM_FRONT",
-        image: Some(&frame),
-        perception: Some(&perception),
-        ..OverlayCamera::default()
-    }];
-    let overlay = render_overlay(&rig, 0, 0, &cameras, &style, None);
-    let rect = overlay_layout(&rig, &style).tiles[0].rect;
-    let at = |x: u32, y: u32| *overlay.get_pixel(rect.x + x, rect.y + y);
+    let at = render_front(&perception);
     // Hip–knee runs from tile (150, 100) to (150, 150), each end a white dot.
     assert_eq!(at(150, 125), tint_color(0, 2));
     assert_eq!(at(150, 100), Rgb([255, 255, 255]));
