@@ -31,7 +31,7 @@ fn documented_example() -> String {
 #[test]
 fn documented_manifest_example_deserializes_with_every_field() {
     let heads = parse(&documented_example()).unwrap();
-    assert_eq!(heads.len(), 4);
+    assert_eq!(heads.len(), 5);
     let HeadConfig::Detection(detection) = &heads[0] else {
         panic!("{:?}", heads[0])
     };
@@ -39,19 +39,30 @@ fn documented_manifest_example_deserializes_with_every_field() {
     assert_eq!(detection.classes, ["person", "bicycle", "car"]);
     assert_eq!(detection.score_threshold, 0.3);
     assert_eq!(detection.strides, [8, 16, 32]);
-    let HeadConfig::Segmentation(segmentation) = &heads[1] else {
+    let HeadConfig::InstanceSegmentation(instances) = &heads[1] else {
         panic!("{:?}", heads[1])
     };
-    assert_eq!(segmentation.upsample, Upsample::Nearest);
-    let HeadConfig::Depth(depth) = &heads[2] else {
+    assert_eq!(
+        (
+            instances.format,
+            instances.mask_coefficients,
+            instances.outputs.len()
+        ),
+        (DetectionFormat::Yolov8, 32, 2)
+    );
+    let HeadConfig::Segmentation(segmentation) = &heads[2] else {
         panic!("{:?}", heads[2])
+    };
+    assert_eq!(segmentation.upsample, Upsample::Nearest);
+    let HeadConfig::Depth(depth) = &heads[3] else {
+        panic!("{:?}", heads[3])
     };
     assert_eq!(
         (depth.encoding, depth.min_depth, depth.max_depth),
         (DepthEncoding::Metric, 0.1, 100.0)
     );
-    let HeadConfig::Keypoints(keypoints) = &heads[3] else {
-        panic!("{:?}", heads[3])
+    let HeadConfig::Keypoints(keypoints) = &heads[4] else {
+        panic!("{:?}", heads[4])
     };
     assert_eq!((keypoints.keypoints, keypoints.score_threshold), (17, 0.2));
     for head in &heads {
