@@ -10,7 +10,7 @@ use panoptes_drive::{CameraFrame, EgoPose, FrameSet};
 use panoptes_fusion::{BevGrid, CameraView, FrameInput, Fusion, FusionConfig};
 use panoptes_heads::HeadConfig;
 use panoptes_heads::{CameraInput, ClassMap, Decoder, DepthMap, HeadOutput};
-use panoptes_preprocess::{ImageSource, PixelTransform, Preprocessor};
+use panoptes_preprocess::{DecodedFrames, ImageSource, PixelTransform, Preprocessor};
 use panoptes_rig::CameraRig;
 use panoptes_runtime::{Engine, HeadOutputs as ModelOutputs};
 use std::collections::BTreeMap;
@@ -103,7 +103,14 @@ pub struct Decoded {
     pub survived: Vec<Fault>,
 }
 
-/// Reads and pre-processes every camera for every model. `spares` are batches that an earlier
+thread_local! {
+    /// The decoded images of the frame set being prepared on this thread, reused from one frame
+    /// set to the next (each preparing thread has its own).
+    static DECODED: std::cell::RefCell<DecodedFrames> = std::cell::RefCell::default();
+}
+
+/// Reads and pre-processes every camera for every model (each image decoded once, however many
+/// models read it). `spares` are batches that an earlier
 /// frame set is done with ([`Inferred::spent`]), one per model in order: the new batches take
 /// their place instead of being copied into new memory (none, or too few, is fine).
 pub fn prepare(
@@ -122,10 +129,30 @@ pub fn prepare(
         })
         .collect();
     let mut spares = spares.into_iter();
-    let models = preprocessors
-        .iter_mut()
-        .map(|preprocessor| prepare_model(&frame_set, &sources, preprocessor, spares.next()))
-        .collect();
+    let models = if preprocessors.len() > 1 {
+        // Several models: each image is decoded once, and every model resizes from it.
+        DECODED.with_borrow_mut(|decoded| {
+            decoded.decode(&sources, &preprocessors[0]);
+            let shared = decoded.sources(&sources);
+            preprocessors
+                .iter_mut()
+                .map(|preprocessor| {
+                    let mut model = prepare_model(&frame_set, &shared, preprocessor, spares.next());
+                    for (camera, result) in model.cameras.iter_mut().enumerate() {
+                        if let Some(error) = decoded.error(camera) {
+                            *result = Err(Fault::from(error));
+                        }
+                    }
+                    model
+                })
+                .collect()
+        })
+    } else {
+        preprocessors
+            .iter_mut()
+            .map(|preprocessor| prepare_model(&frame_set, &sources, preprocessor, spares.next()))
+            .collect()
+    };
     let times = StageTimes {
         preprocess: milliseconds(started),
         ..StageTimes::default()

@@ -41,6 +41,7 @@ mod limits;
 mod pixels;
 mod preprocessor;
 mod resize;
+mod shared;
 mod source;
 mod transform;
 
@@ -51,5 +52,6 @@ pub use layout::{ColorOrder, InputLayout, ResizeMode, MAX_INPUT_SIDE};
 pub use limits::ImageLimits;
 pub use pixels::{rgb_to_nv12, rgb_to_yuv, yuv_to_rgb, PixelFormat, RawImage};
 pub use preprocessor::{CameraResult, Preprocessor, MAX_BATCH_VALUES, MAX_CAPACITY};
+pub use shared::DecodedFrames;
 pub use source::ImageSource;
 pub use transform::PixelTransform;

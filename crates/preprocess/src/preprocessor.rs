@@ -117,6 +117,11 @@ impl Preprocessor {
         }
     }
 
+    /// Camera `camera`'s size check (limits and expected size), for decoding outside.
+    pub(crate) fn size_check(&self, camera: usize) -> Option<&SizeCheck> {
+        self.cameras.get(camera).map(|scratch| &scratch.check)
+    }
+
     /// The most images one call can take.
     #[must_use]
     pub fn capacity(&self) -> usize {
