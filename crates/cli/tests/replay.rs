@@ -123,3 +123,49 @@ fn an_unknown_provider_is_refused_in_one_line() {
         "{stderr}"
     );
 }
+
+/// Replays the bundled sample drive's first two frame sets with the default model and `save`.
+fn replay_saving(save: &str) -> (std::process::Output, tempfile::TempDir) {
+    let root = panoptes_fixtures::workspace_root();
+    let out = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_panoptes"))
+        .arg("replay")
+        .arg(root.join("assets/sample-drive"))
+        .arg("--model")
+        .arg(root.join("models/panoptes-net/panoptes-net.toml"))
+        .args(["--limit", "2", "--save", save, "--out"])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    (output, out)
+}
+
+#[test]
+fn save_chooses_the_files_and_the_records_name_only_those() {
+    let (output, out) = replay_saving("masks");
+    assert!(output.status.success(), "{output:?}");
+    let text = std::fs::read_to_string(out.path().join("perception.jsonl")).unwrap();
+    let first: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    let front = &first["cameras"]["CAM_FRONT"];
+    let mask = front["masks"]["semantic"].as_str().unwrap();
+    assert!(out.path().join(mask).is_file(), "{mask}");
+    assert!(
+        front.get("depth").is_none() && first.get("bev").is_none(),
+        "{first}"
+    );
+    assert!(!out.path().join("depth").exists() && !out.path().join("bev").exists());
+
+    let (output, out) = replay_saving("none");
+    assert!(output.status.success(), "{output:?}");
+    let mut entries: Vec<String> = std::fs::read_dir(out.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    entries.sort();
+    assert_eq!(entries, ["perception.jsonl", "report.json"]);
+
+    let (output, _) = replay_saving("none,masks");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--save none"), "{stderr}");
+}

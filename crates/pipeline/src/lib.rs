@@ -48,6 +48,6 @@ pub use replay::{
     DEFAULT_STAGE_TIMEOUT,
 };
 pub use report::{Accounting, FrameProblem, Latency, ModelReport, Report, StageSamples, Stopped};
-pub use sink::{OutputDirectory, PERCEPTION_FILE, REPORT_FILE};
+pub use sink::{OutputDirectory, SaveSet, PERCEPTION_FILE, REPORT_FILE};
 pub use source::FrameSource;
 pub use workers::{cores, default_workers, engine_sets, worker_target};

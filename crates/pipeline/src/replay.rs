@@ -51,6 +51,8 @@ pub struct ReplayOptions {
     /// Ego-frame fusion (objects placed, merged across cameras, tracked; the bird's-eye
     /// view); `None` switches it off.
     pub fusion: Option<panoptes_fusion::FusionConfig>,
+    /// Which images are written beside `perception.jsonl` (masks, depth, bird's-eye views).
+    pub save: crate::sink::SaveSet,
     /// Also write `overlays/<frame>.jpg`: every camera as it sits on the vehicle, with results.
     pub overlays: bool,
     /// Draw the drive's ground-truth 2D boxes in the overlays too (white, labelled `gt`).
@@ -79,6 +81,7 @@ impl ReplayOptions {
             queue: 2,
             inference_workers: None,
             fusion: Some(panoptes_fusion::FusionConfig::default()),
+            save: crate::sink::SaveSet::default(),
             overlays: false,
             overlay_truth: false,
             stop: Arc::new(AtomicBool::new(false)),
@@ -157,6 +160,8 @@ pub(crate) struct RunLedger {
     pub overlay_rig: Option<panoptes_rig::CameraRig>,
     /// Whether overlays show the ground-truth boxes.
     pub overlay_truth: bool,
+    /// Which images are written.
+    pub save: crate::sink::SaveSet,
     /// The frame set being written (what a sink failure was on).
     pub writing: Option<usize>,
 }
@@ -166,6 +171,7 @@ impl RunLedger {
         Self {
             overlay_rig: options.overlays.then(|| drive.rig().clone()),
             overlay_truth: options.overlay_truth,
+            save: options.save,
             samples: StageSamples::default(),
             offered: crate::source::FrameSource::new(drive, options.limit, options.repeat).total(),
             written: 0,
@@ -199,12 +205,13 @@ impl RunLedger {
     pub fn write(&mut self, output: &mut OutputDirectory, decoded: Decoded) -> Result<()> {
         let started = Instant::now();
         self.writing = Some(decoded.record.frame);
-        output.write_images(&decoded.images)?;
+        output.write_images(&decoded.images, self.save)?;
         if let Some(rig) = &self.overlay_rig {
             let overlay = draw_overlay(rig, &decoded, self.overlay_truth);
             output.write_overlay(decoded.record.frame, &overlay)?;
         }
         let mut record = decoded.record;
+        self.save.strip(&mut record);
         record.timing_ms.write = milliseconds(started);
         record.timing_ms.total = milliseconds(decoded.entered);
         output.write_record(&record)?;

@@ -14,6 +14,63 @@ pub const PERCEPTION_FILE: &str = "perception.jsonl";
 /// Name of the run report.
 pub const REPORT_FILE: &str = "report.json";
 
+/// Which images a replay writes beside `perception.jsonl` and `report.json` (which it always
+/// writes); the record names only the files written. Overlays are asked for apart
+/// ([`crate::ReplayOptions::overlays`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SaveSet {
+    /// Segmentation class maps, `masks/<frame>/<camera>/<head>.png`.
+    pub masks: bool,
+    /// Depth maps, `depth/<frame>/<camera>/<head>.png`.
+    pub depth: bool,
+    /// Bird's-eye views, `bev/<frame>.png` (fusion on).
+    pub bev: bool,
+}
+
+impl Default for SaveSet {
+    /// Everything: masks, depth and the bird's-eye view.
+    fn default() -> Self {
+        Self {
+            masks: true,
+            depth: true,
+            bev: true,
+        }
+    }
+}
+
+impl SaveSet {
+    /// Only `perception.jsonl` (and the report).
+    pub const NONE: Self = Self {
+        masks: false,
+        depth: false,
+        bev: false,
+    };
+
+    /// Whether `image` is written.
+    pub fn keeps(&self, image: &PendingImage) -> bool {
+        match image {
+            PendingImage::Mask(_) => self.masks,
+            PendingImage::Depth(_) => self.depth,
+            PendingImage::Bev(_) => self.bev,
+        }
+    }
+
+    /// Removes from `record` the paths of the files not written.
+    pub fn strip(&self, record: &mut FramePerception) {
+        for camera in record.cameras.values_mut() {
+            if !self.masks {
+                camera.masks.clear();
+            }
+            if !self.depth {
+                camera.depth = None;
+            }
+        }
+        if !self.bev {
+            record.bev = None;
+        }
+    }
+}
+
 /// Writes one replay's outputs into a directory.
 #[derive(Debug)]
 pub struct OutputDirectory {
@@ -38,10 +95,11 @@ impl OutputDirectory {
         &self.root
     }
 
-    /// Writes the images of a frame set (relative paths as in its record), encoding the PNGs in
-    /// parallel.
-    pub fn write_images(&self, images: &[(String, PendingImage)]) -> Result<()> {
-        images.par_iter().try_for_each(|(relative, image)| {
+    /// Writes the images of a frame set that `save` keeps (relative paths as in its record),
+    /// encoding the PNGs in parallel.
+    pub fn write_images(&self, images: &[(String, PendingImage)], save: SaveSet) -> Result<()> {
+        let kept = images.par_iter().filter(|(_, image)| save.keeps(image));
+        kept.try_for_each(|(relative, image)| {
             let path = self.root.join(relative);
             if let Some(parent) = path.parent() {
                 fs::create_dir_all(parent).map_err(|error| sink_error(parent, &error))?;

@@ -80,6 +80,7 @@ pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()>
         queue: 2,
         inference_workers: args.workers,
         fusion: args.fusion.config()?,
+        save: panoptes_pipeline::SaveSet::default(),
         overlays: false,
         overlay_truth: false,
         stop: Arc::new(AtomicBool::new(false)),

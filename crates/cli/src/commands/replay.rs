@@ -68,6 +68,13 @@ pub struct Args {
     /// Frame sets that may wait for pre-processing (real time: the drop-oldest queue).
     #[arg(long, default_value_t = 2)]
     queue: usize,
+    /// What is written beside perception.jsonl and report.json (always written), comma
+    /// separated: `masks` (DIR/masks/<frame>/<camera>/<head>.png class ids), `depth`
+    /// (DIR/depth/..., 16-bit millimetres), `bev` (DIR/bev/<frame>.png, fusion on), or `none`.
+    /// The records name only the files written. Each PNG costs CPU: `--save none` for the
+    /// JSON alone.
+    #[arg(long, value_enum, value_delimiter = ',', default_values = ["masks", "depth", "bev"])]
+    save: Vec<Saved>,
     /// Also write DIR/overlays/<frame>.jpg: all cameras laid out as they sit on the vehicle, with
     /// boxes, labels, scores, pose skeletons, segmentation tint and a depth inset, and (fusion
     /// on) the bird's-eye view with every object's footprint and track id.
@@ -90,6 +97,28 @@ pub struct Args {
     /// and the report says why. 0 switches the watchdog off.
     #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
     stage_timeout: f64,
+}
+
+/// One kind of file `--save` asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Saved {
+    Masks,
+    Depth,
+    Bev,
+    None,
+}
+
+/// The save set `--save` lists; `none` with anything else is refused.
+fn save_set(saved: &[Saved]) -> anyhow::Result<panoptes_pipeline::SaveSet> {
+    anyhow::ensure!(
+        !saved.contains(&Saved::None) || saved.len() == 1,
+        "--save none cannot be combined with other outputs"
+    );
+    Ok(panoptes_pipeline::SaveSet {
+        masks: saved.contains(&Saved::Masks),
+        depth: saved.contains(&Saved::Depth),
+        bev: saved.contains(&Saved::Bev),
+    })
 }
 
 #[allow(clippy::print_stdout, clippy::print_stderr)]
@@ -117,6 +146,7 @@ pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()>
         queue: args.queue,
         inference_workers: args.workers,
         fusion: args.fusion.config()?,
+        save: save_set(&args.save)?,
         overlays: args.overlays,
         overlay_truth: args.truth,
         stop,
