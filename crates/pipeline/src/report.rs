@@ -17,6 +17,8 @@ pub struct Latency {
     pub max: f64,
     /// Mean.
     pub mean: f64,
+    /// How many samples these rest on (a p99 of 20 samples is their maximum).
+    pub samples: usize,
 }
 
 impl Latency {
@@ -37,6 +39,7 @@ impl Latency {
             p99: rank(0.99),
             max: sorted[sorted.len() - 1],
             mean: sorted.iter().sum::<f64>() / sorted.len() as f64,
+            samples: sorted.len(),
         }
     }
 }
@@ -185,6 +188,7 @@ mod tests {
         assert_eq!(latency.p99, 99.0);
         assert_eq!(latency.max, 100.0);
         assert!((latency.mean - 50.5).abs() < 1e-12);
+        assert_eq!(latency.samples, 100);
         assert_eq!(Latency::of(&[7.0]).p99, 7.0);
         assert_eq!(Latency::of(&[]), Latency::default());
     }

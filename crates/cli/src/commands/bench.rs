@@ -183,6 +183,12 @@ pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()>
             optional(&stage.bev_png_ms),
         );
     }
+    if let Some(stage) = stages.first() {
+        println!(
+            "(percentiles of {} runs per stage; a p99 of fewer than 100 is near their maximum)",
+            stage.inference_ms.samples
+        );
+    }
     // Models run back to back in each worker: their times per frame set add up.
     let workers_alone = 1.0
         / parallel
