@@ -25,6 +25,16 @@ pub struct InstanceMask {
 }
 
 impl InstanceMask {
+    /// The mask over `rectangle` whose pixels, row by row, are `pixels` (true: the object).
+    pub fn from_pixels(rectangle: [usize; 4], pixels: impl IntoIterator<Item = bool>) -> Self {
+        let mut runs = RunLengths::default();
+        pixels.into_iter().for_each(|on| runs.push(on));
+        Self {
+            rectangle,
+            counts: runs.finish(),
+        }
+    }
+
     /// Whether original pixel (`x`, `y`) is part of the object.
     pub fn contains(&self, x: usize, y: usize) -> bool {
         let [left, top, width, height] = self.rectangle;
@@ -76,6 +86,30 @@ impl InstanceMask {
                     (top + row, left + x_start, left + x_end)
                 })
             })
+    }
+}
+
+/// Run lengths being counted, off first.
+#[derive(Debug, Default)]
+struct RunLengths {
+    counts: Vec<u32>,
+    on: bool,
+    run: u32,
+}
+
+impl RunLengths {
+    fn push(&mut self, on: bool) {
+        if on != self.on {
+            self.counts.push(self.run);
+            self.run = 0;
+            self.on = on;
+        }
+        self.run += 1;
+    }
+
+    fn finish(mut self) -> Vec<u32> {
+        self.counts.push(self.run);
+        self.counts
     }
 }
 
@@ -196,8 +230,7 @@ pub(crate) fn instance_mask(
             }
         }
     }
-    let mut run_on = false;
-    let mut run = 0_u32;
+    let mut runs = RunLengths::default();
     scratch.row.resize(window_width, 0.0);
     for y in top..bottom {
         let (low, high, weight) = vertical.sample(y);
@@ -209,15 +242,9 @@ pub(crate) fn instance_mask(
         for &(first, second, weight) in &scratch.columns {
             let value = scratch.row[first - window_left] * (1.0 - weight)
                 + scratch.row[second - window_left] * weight;
-            let on = value > 0.0;
-            if on != run_on {
-                mask.counts.push(run);
-                run = 0;
-                run_on = on;
-            }
-            run += 1;
+            runs.push(value > 0.0);
         }
     }
-    mask.counts.push(run);
+    mask.counts = runs.finish();
     mask
 }

@@ -230,20 +230,7 @@ fn class_mask(results: &panoptes_heads::CameraResults, head: &str) -> InstanceMa
         .unwrap();
     let ids = map.ids();
     let (height, width) = ids.dim();
-    let mut counts = Vec::new();
-    let (mut on, mut run) = (false, 0_u32);
-    for &id in ids.iter() {
-        if (id == 1) != on {
-            counts.push(run);
-            (on, run) = (id == 1, 0);
-        }
-        run += 1;
-    }
-    counts.push(run);
-    InstanceMask {
-        rectangle: [0, 0, width, height],
-        counts,
-    }
+    InstanceMask::from_pixels([0, 0, width, height], ids.iter().map(|&id| id == 1))
 }
 
 /// Checks every frame's detections (and masks); returns the instance-mask box pixels and the

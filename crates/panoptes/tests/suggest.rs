@@ -52,18 +52,13 @@ fn reading(
 fn suggest_like(weights: &Path, manifest: &Manifest) -> String {
     let description = describe_model(weights).unwrap();
     let suggestion = suggest_manifest(&description, "model.onnx", "suggested");
-    let suggested = Manifest::parse(Path::new("suggested.toml"), &suggestion.manifest, None)
-        .unwrap_or_else(|error| panic!("{error}\n{}", suggestion.manifest));
-    panoptes_runtime::validate(
-        &Manifest::parse(
-            Path::new("suggested.toml"),
-            &suggestion.manifest,
-            Some(weights),
-        )
-        .unwrap(),
-        &description,
+    let suggested = Manifest::parse(
+        Path::new("suggested.toml"),
+        &suggestion.manifest,
+        Some(weights),
     )
-    .unwrap();
+    .unwrap_or_else(|error| panic!("{error}\n{}", suggestion.manifest));
+    panoptes_runtime::validate(&suggested, &description).unwrap();
     let expected: Vec<_> = manifest.heads.iter().map(reading).collect();
     let got: Vec<_> = suggested.heads.iter().map(reading).collect();
     assert_eq!(got, expected, "{}", weights.display());

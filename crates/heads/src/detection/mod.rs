@@ -105,13 +105,19 @@ pub(crate) fn decode_detections(
     );
     detections.clear();
     let count = config.keypoints;
-    // Instance segmentation: the yolov8 rows (coefficients after the class planes) and the
-    // prototypes `[M, H, W]`.
-    let rows = outputs.first().map(|rows| rows.as_standard_layout());
+    // Instance segmentation: the prototypes `[M, H, W]` and the yolov8 rows, whose mask
+    // coefficients follow the class planes.
     let prototypes = outputs
         .get(1)
         .filter(|_| config.mask_coefficients > 0)
         .and_then(|view| view.view().into_dimensionality::<Ix3>().ok());
+    let rows = prototypes
+        .as_ref()
+        .and(outputs.first())
+        .map(|rows| rows.as_standard_layout());
+    let rows = rows.as_ref().and_then(|rows| rows.as_slice());
+    let planes = rows.map_or(0, |values| values.len() / row_width(config).max(1));
+    let first_coefficient = 4 + config.classes.len();
     for &index in &scratch.kept {
         let candidate = &scratch.candidates[index];
         let [x1, y1, x2, y2] = context.transform.clip(candidate.corners);
@@ -121,13 +127,11 @@ pub(crate) fn decode_detections(
         let keypoints = (count > 0).then(|| {
             scratch.keypoints[candidate.keypoint_start..candidate.keypoint_start + count].to_vec()
         });
-        let mask = match (&prototypes, rows.as_ref().and_then(|rows| rows.as_slice())) {
+        let mask = match (&prototypes, rows) {
             (Some(prototypes), Some(values)) => {
-                let planes = values.len() / row_width(config).max(1);
-                let first = 4 + config.classes.len();
                 scratch.coefficients.clear();
                 scratch.coefficients.extend(
-                    (first..first + config.mask_coefficients)
+                    (first_coefficient..first_coefficient + config.mask_coefficients)
                         .map(|plane| values[plane * planes + candidate.row]),
                 );
                 Some(instance_mask(
