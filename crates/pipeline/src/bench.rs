@@ -37,6 +37,12 @@ pub struct StageBenchmark {
     /// CPU time per frame set and cores busy during the timed inference runs (absent where the
     /// platform does not say).
     pub inference_cpu: Option<crate::cpu::CpuCost>,
+    /// The engine's first run, ms (cold: ONNX Runtime allocates and plans on it), apart from
+    /// the steady state above.
+    pub first_inference_ms: f64,
+    /// Every timed sample, ms, per stage (`preprocess`, `inference`, `decode`, `fusion`,
+    /// `bev_png`): what the percentiles and the histograms are made of.
+    pub samples_ms: std::collections::BTreeMap<&'static str, Vec<f64>>,
 }
 
 /// Runs each stage of `model` alone on `frame_set`: `warmup` untimed then `iterations` timed
@@ -62,6 +68,7 @@ pub fn benchmark_stages(
     let mut inference = Vec::with_capacity(iterations);
     let mut decode = Vec::with_capacity(iterations);
     let mut inference_cpu_seconds = Some(0.0);
+    let mut first_inference_ms = 0.0;
     for round in 0..warmup + iterations {
         let timed = round >= warmup;
         let started = Instant::now();
@@ -72,6 +79,9 @@ pub fn benchmark_stages(
         let started = Instant::now();
         let cpu_before = crate::cpu::process_cpu_seconds();
         let inferred = stages::infer(prepared, &mut engines)?;
+        if round == 0 {
+            first_inference_ms = milliseconds(started);
+        }
         if timed {
             inference.push(milliseconds(started));
             inference_cpu_seconds = inference_cpu_seconds
@@ -104,8 +114,21 @@ pub fn benchmark_stages(
     let inference_seconds = inference.iter().sum::<f64>() / 1e3;
     let inference_cpu = inference_cpu_seconds
         .and_then(|cpu| crate::cpu::CpuCost::of(cpu, inference_seconds, iterations));
+    let samples_ms = [
+        ("preprocess", &preprocess),
+        ("inference", &inference),
+        ("decode", &decode),
+        ("fusion", &fusion_times),
+        ("bev_png", &bev_times),
+    ]
+    .into_iter()
+    .filter(|(_, samples)| !samples.is_empty())
+    .map(|(stage, samples)| (stage, samples.clone()))
+    .collect();
     Ok(StageBenchmark {
         model: name,
+        first_inference_ms,
+        samples_ms,
         provider,
         cameras: frame_set.frames.len(),
         iterations,
@@ -163,56 +186,22 @@ pub fn benchmark_workers(
         .next()
         .map(|model| model.batch)
         .unwrap_or_default();
-    let sets = crate::workers::engine_sets(engines, workers)?;
+    let mut sets = crate::workers::engine_sets(engines, workers)?;
     let cpu_threads = sets
         .first()
         .and_then(|engines| engines.first())
         .and_then(|engine| crate::workers::cpu_threads(engine.target()));
     let workers = sets.len();
-    let barrier = std::sync::Barrier::new(workers + 1);
-    let (started, results, cpu) = std::thread::scope(|scope| {
-        let handles: Vec<_> = sets
-            .into_iter()
-            .map(|mut engines| {
-                let (batch, barrier) = (&batch, &barrier);
-                scope.spawn(move || -> Result<()> {
-                    let mut run = || -> Result<()> {
-                        for engine in &mut engines {
-                            engine.run(batch.view())?;
-                        }
-                        Ok(())
-                    };
-                    let warm = (0..warmup).try_for_each(|_| run());
-                    barrier.wait();
-                    warm?;
-                    (0..iterations).try_for_each(|_| run())
-                })
-            })
-            .collect();
-        barrier.wait();
-        let started = Instant::now();
-        let clock = crate::cpu::CpuClock::start();
-        let results: Vec<Result<()>> = handles
-            .into_iter()
-            .map(|handle| {
-                handle.join().unwrap_or_else(|_| {
-                    Err(crate::error::PipelineError::Configuration(
-                        "an inference worker of the benchmark panicked".to_string(),
-                    ))
-                })
-            })
-            .collect();
-        let cpu = clock.cost(workers * iterations);
-        (started, results, cpu)
-    });
-    let seconds = started.elapsed().as_secs_f64();
-    results.into_iter().collect::<Result<Vec<()>>>()?;
+    crate::comparisons::side_by_side(&mut sets, &batch, warmup)?;
+    let clock = crate::cpu::CpuClock::start();
+    let ms_per_frame_set = crate::comparisons::side_by_side(&mut sets, &batch, iterations)?;
+    let cpu = clock.cost(workers * iterations);
     Ok(WorkerBenchmark {
         model: name,
         workers,
         cpu_threads,
-        frame_sets_per_second: if seconds > 0.0 {
-            (workers * iterations) as f64 / seconds
+        frame_sets_per_second: if ms_per_frame_set > 0.0 {
+            1e3 / ms_per_frame_set
         } else {
             0.0
         },

@@ -86,6 +86,7 @@ pub fn replay_concurrent(
         },
         StageDepth { handoff: 1 },
         options.faults.clone(),
+        ledger.timeline.clone(),
     );
     let outcome = std::thread::scope(|scope| -> Result<bool> {
         // The feeder owns the queue's sending end: the stages see it close when it ends.
@@ -157,21 +158,25 @@ pub type StageResult = std::result::Result<Decoded, Failed>;
 
 /// What the stage threads share: the first stage that died and why, and which frame set each
 /// stage is busy with since when (for the watchdog).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct StageHealth(Arc<HealthState>);
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct HealthState {
     failure: Mutex<Option<(String, String)>>,
     busy: Mutex<BTreeMap<String, (usize, Instant)>>,
     /// A stage was given up as stuck: its thread may never end.
     stuck: AtomicBool,
+    /// Where each finished claim is recorded.
+    timeline: crate::timeline::Timeline,
 }
 
 /// A stage's claim to be busy with a frame set; dropping it (also by a panic) ends the claim.
 pub(crate) struct Busy<'a> {
     health: &'a StageHealth,
     stage: &'a str,
+    frame: usize,
+    since: Instant,
 }
 
 impl Drop for Busy<'_> {
@@ -179,10 +184,24 @@ impl Drop for Busy<'_> {
         if let Ok(mut busy) = self.health.0.busy.lock() {
             busy.remove(self.stage);
         }
+        self.health
+            .0
+            .timeline
+            .record(self.stage, self.frame, self.since);
     }
 }
 
 impl StageHealth {
+    /// Health whose stages' claims are recorded in `timeline`.
+    pub(crate) fn recording(timeline: crate::timeline::Timeline) -> Self {
+        Self(Arc::new(HealthState {
+            failure: Mutex::default(),
+            busy: Mutex::default(),
+            stuck: AtomicBool::new(false),
+            timeline,
+        }))
+    }
+
     /// The stage that died and why (its panic message, or how long it was stuck), when one did.
     pub fn failure(&self) -> Option<(String, String)> {
         self.0
@@ -207,12 +226,15 @@ impl StageHealth {
 
     /// Marks `stage` busy with frame set `frame` until the claim is dropped.
     pub(crate) fn busy<'a>(&'a self, stage: &'a str, frame: usize) -> Busy<'a> {
+        let since = Instant::now();
         if let Ok(mut busy) = self.0.busy.lock() {
-            busy.insert(stage.to_owned(), (frame, Instant::now()));
+            busy.insert(stage.to_owned(), (frame, since));
         }
         Busy {
             health: self,
             stage,
+            frame,
+            since,
         }
     }
 
@@ -286,8 +308,8 @@ pub(crate) struct Stages {
     pub health: StageHealth,
 }
 
-const PREPROCESSING: &str = "pre-processing";
-const DECODING: &str = "decoding";
+pub(crate) const PREPROCESSING: &str = "pre-processing";
+pub(crate) const DECODING: &str = "decoding";
 
 /// The failure of a frame set on which `stage` panicked.
 fn panicked(frame_set: FrameSet, stage: &str, message: &str) -> Failed {
@@ -308,6 +330,7 @@ pub(crate) fn spawn_stages(
     parts: StageParts,
     depth: StageDepth,
     injector: Option<Arc<dyn FaultInjector>>,
+    timeline: crate::timeline::Timeline,
 ) -> Stages {
     let StageParts {
         mut preprocessors,
@@ -316,7 +339,7 @@ pub(crate) fn spawn_stages(
         names,
         mut fusion,
     } = parts;
-    let health = StageHealth::default();
+    let health = StageHealth::recording(timeline);
     let mut threads = Vec::new();
     let mut to_workers = Vec::new();
     let mut from_workers = Vec::new();

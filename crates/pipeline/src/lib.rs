@@ -6,6 +6,8 @@
 //! other.
 
 mod bench;
+mod compare;
+mod comparisons;
 mod concurrent;
 mod cpu;
 mod embed;
@@ -20,9 +22,14 @@ mod report;
 mod sink;
 mod source;
 pub mod stages;
+mod timeline;
 mod workers;
 
 pub use bench::{benchmark_stages, benchmark_workers, StageBenchmark, WorkerBenchmark};
+pub use compare::{interleave, median_ms, Comparison, Skipped, Spread};
+pub use comparisons::{
+    batched_vs_per_camera, inference_vs, overlapped_vs_sequential, workers_vs_one, Rounds,
+};
 pub use concurrent::{
     replay_concurrent, Failed, FrameFailure, Pacing, StageHealth, StageResult, DROP_BEHIND,
 };
@@ -50,4 +57,5 @@ pub use replay::{
 pub use report::{Accounting, FrameProblem, Latency, ModelReport, Report, StageSamples, Stopped};
 pub use sink::{OutputDirectory, SaveSet, PERCEPTION_FILE, REPORT_FILE};
 pub use source::FrameSource;
+pub use timeline::{StageSpan, Timeline, TIMELINE_FRAME_SETS};
 pub use workers::{cores, default_workers, engine_sets, worker_target};

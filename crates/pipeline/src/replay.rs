@@ -164,10 +164,13 @@ pub(crate) struct RunLedger {
     pub save: crate::sink::SaveSet,
     /// The frame set being written (what a sink failure was on).
     pub writing: Option<usize>,
+    /// When each stage worked on each frame set, from `started`.
+    pub timeline: crate::timeline::Timeline,
 }
 
 impl RunLedger {
     pub fn new(drive: &Drive, options: &ReplayOptions) -> Self {
+        let started = Instant::now();
         Self {
             overlay_rig: options.overlays.then(|| drive.rig().clone()),
             overlay_truth: options.overlay_truth,
@@ -180,11 +183,12 @@ impl RunLedger {
             faults: BTreeMap::new(),
             problems: Vec::new(),
             drops: BTreeMap::new(),
-            started: Instant::now(),
+            started,
             cpu_clock: crate::cpu::CpuClock::start(),
             memory: crate::memory::MemoryReport::default(),
             resident: Vec::new(),
             writing: None,
+            timeline: crate::timeline::Timeline::starting(started),
         }
     }
 
@@ -215,6 +219,8 @@ impl RunLedger {
         record.timing_ms.write = milliseconds(started);
         record.timing_ms.total = milliseconds(decoded.entered);
         output.write_record(&record)?;
+        self.timeline
+            .record(crate::timeline::WRITING, record.frame, started);
         for (camera, fault) in crate::fault::result_faults(&record, &decoded.survived) {
             self.problem(record.frame, camera, fault);
         }
@@ -320,6 +326,7 @@ impl RunLedger {
             accounting,
             stopped,
             memory,
+            timeline: self.timeline.spans(),
         }
     }
 }
@@ -482,16 +489,24 @@ pub fn replay_sequential(
             break;
         }
         let entered = Instant::now();
+        let index = frame_set.index;
+        let timeline = ledger.timeline.clone();
         let prepared = stages::prepare(
             frame_set.clone(),
             &mut preprocessors,
             std::mem::take(&mut spares),
             entered,
         );
-        let decoded = stages::infer(prepared, &mut engines).and_then(|mut inferred| {
+        timeline.record(crate::concurrent::PREPROCESSING, index, entered);
+        let started = Instant::now();
+        let inferred = stages::infer(prepared, &mut engines);
+        timeline.record(crate::timeline::INFERENCE, index, started);
+        let decoded = inferred.and_then(|mut inferred| {
             spares = std::mem::take(&mut inferred.spent);
+            let started = Instant::now();
             let mut decoded = stages::decode(inferred, &mut decoders, &names)?;
             stages::fuse_if(&mut decoded, fusion.as_mut());
+            timeline.record(crate::concurrent::DECODING, index, started);
             Ok(decoded)
         });
         let written = match decoded {

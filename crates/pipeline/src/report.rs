@@ -143,6 +143,9 @@ pub struct Report {
     pub stopped: Option<Stopped>,
     /// Resident memory during the run.
     pub memory: crate::memory::MemoryReport,
+    /// When each stage worked on each of the first frame sets (for plots; not in the JSON).
+    #[serde(skip)]
+    pub timeline: Vec<crate::timeline::StageSpan>,
 }
 
 /// Where every frame set offered to a run went: `offered = results + failed + dropped +

@@ -1,22 +1,45 @@
-//! `panoptes bench`: latency per stage and per frame set, model by model, and the replay's
-//! throughput against inference alone.
+//! `panoptes bench`: cold start, latency per stage, and A/B comparisons in interleaved rounds
+//! (batched vs per camera, shared vs separate models, workers, providers, overlapped vs
+//! sequential replay); JSON and SVG plots on request.
 
+use super::bench_print as print;
 use anyhow::Context;
-use panoptes_pipeline::{Pacing, ReplayOptions, StageBenchmark, WorkerBenchmark};
+use panoptes_pipeline::{
+    Comparison, LoadedModel, ModelRequest, Pacing, ReplayOptions, Rounds, Skipped, StageBenchmark,
+    WorkerBenchmark,
+};
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
+use std::time::Instant;
 
-/// Measure latency per stage and per frame set, and the replay's throughput against inference
-/// alone.
+/// Measure cold start, latency per stage, and what each choice is worth, in one run.
 ///
-/// Measure each model's stages alone (pre-processing, inference, decoding) on the drive's first
-/// complete frame set, then replay the drive through all models with overlapping stages and
-/// sequentially, and compare the replay's throughput with inference alone. Prints a table;
-/// `--json FILE` also writes the figures.
+/// 1. Cold start: loading ONNX Runtime, building each model's session, its first run.
+/// 2. Each model's stages alone (pre-processing, inference, decoding, fusion) on the drive's
+///    first complete frame set, percentiles over --iterations runs.
+/// 3. Comparisons, each timed in --rounds interleaved rounds (A then B, then B then A, ...) so
+///    that the machine's drift cancels; each is the ratio B/A within a round, with its median
+///    and range over the rounds:
+///    - batched: one run of all cameras vs a run per camera (first model)
+///    - shared: the first model vs the --separate models back to back (inference)
+///    - workers: one engine with every core vs --workers engines side by side (inference)
+///    - providers: the first --provider vs the last one, each alone (inference)
+///    - overlap: the overlapped (concurrent) replay vs the sequential one, all models
 ///
-/// Example:
-///   panoptes bench assets/sample-drive --model models/panoptes-net/panoptes-net.toml --iterations 30
+/// A comparison that cannot be made here (a fixed batch, one provider) is listed as skipped,
+/// with why.
+///
+/// Prints tables; `--json FILE` writes every figure (schema in the README's "Benchmarks") and,
+/// beside it, FILE-latency.svg (histogram per stage), FILE-timeline.svg (stages per frame set,
+/// overlapped and sequential) and FILE-comparisons.svg (ratios with their range).
+///
+/// Examples:
+///   panoptes bench assets/sample-drive --model models/panoptes-net/panoptes-net.toml
+///   panoptes bench assets/sample-drive --model models/panoptes-net/panoptes-net.toml \
+///     --separate models/panoptes-net/panoptes-net-detection.toml \
+///     --separate models/panoptes-net/panoptes-net-segmentation.toml \
+///     --separate models/panoptes-net/panoptes-net-depth.toml --json out/bench/bench.json
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
@@ -31,25 +54,62 @@ pub struct Args {
     /// Timed repetitions per stage.
     #[arg(long, default_value_t = 20)]
     iterations: usize,
-    /// Untimed repetitions first.
+    /// Untimed repetitions first (per stage, and per side of each comparison).
     #[arg(long, default_value_t = 3)]
     warmup: usize,
-    /// Frame sets replayed for the throughput comparison (the drive is repeated as needed).
+    /// Frame sets replayed per side and round of the overlap comparison (the drive is repeated
+    /// as needed).
     #[arg(long, default_value_t = 30)]
     frame_sets: usize,
     /// Inference workers of the concurrent replay, each with its own engines (default: 2 on a
     /// CPU with at least 2 cores, else 1); inference alone is also measured with as many.
     #[arg(long)]
     workers: Option<usize>,
-    /// Also write the figures as JSON.
+    /// Comparisons to run: any of batched, shared, workers, providers, overlap (comma
+    /// separated), or none.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "batched,shared,workers,providers,overlap"
+    )]
+    compare: Vec<String>,
+    /// Interleaved rounds per comparison.
+    #[arg(long, default_value_t = 6)]
+    rounds: usize,
+    /// Timed repetitions per side in each round of the inference comparisons (their median is
+    /// the round's figure).
+    #[arg(long, default_value_t = 5)]
+    round_repetitions: usize,
+    /// The first model's tasks as single-task models (repeat the flag), for the shared
+    /// comparison: their inference runs back to back against the first model's.
+    #[arg(long, value_name = "MANIFEST")]
+    separate: Vec<PathBuf>,
+    /// Also write the figures as JSON, and the plots beside it.
     #[arg(long)]
     json: Option<PathBuf>,
+}
+
+/// The comparisons `--compare` can name.
+const COMPARISONS: [&str; 5] = ["batched", "shared", "workers", "providers", "overlap"];
+
+/// How long a process took to be ready: once per process, then per model.
+#[derive(Debug, Clone)]
+pub(super) struct ColdStart {
+    /// Loading the ONNX Runtime library and its environment, ms.
+    pub library_ms: f64,
+    /// Per model: building its session (graph optimisation, provider), ms.
+    pub session_ms: Vec<(String, f64)>,
 }
 
 #[allow(clippy::print_stdout, clippy::print_stderr)]
 pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()> {
     anyhow::ensure!(args.iterations > 0, "--iterations must be at least 1");
     anyhow::ensure!(args.workers != Some(0), "--workers must be at least 1");
+    let compare = chosen_comparisons(&args.compare)?;
+    anyhow::ensure!(
+        compare.is_empty() || args.rounds > 0,
+        "--rounds must be at least 1"
+    );
     let requests = args.model.requests(matches)?;
     let targets = args.model.targets()?;
     let optimization = args.model.optimization()?;
@@ -87,14 +147,29 @@ pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()>
         stage_timeout: Some(panoptes_pipeline::DEFAULT_STAGE_TIMEOUT),
         faults: None,
     };
+    let load = |options: &ReplayOptions, request: &ModelRequest| -> anyhow::Result<LoadedModel> {
+        let options = ReplayOptions {
+            models: vec![request.clone()],
+            ..options.clone()
+        };
+        Ok(panoptes_pipeline::load_models(&options, cameras)?.remove(0))
+    };
+    let started = Instant::now();
+    panoptes_runtime::load_library()?;
+    let mut cold = ColdStart {
+        library_ms: started.elapsed().as_secs_f64() * 1e3,
+        session_ms: Vec::new(),
+    };
     let mut stages: Vec<StageBenchmark> = Vec::new();
     let mut parallel: Vec<WorkerBenchmark> = Vec::new();
     for request in &requests {
-        options.models = vec![request.clone()];
-        let model = panoptes_pipeline::load_models(&options, cameras)?.remove(0);
+        let started = Instant::now();
+        let model = load(&options, request)?;
+        let name = model.manifest.name.clone();
+        cold.session_ms
+            .push((name.clone(), started.elapsed().as_secs_f64() * 1e3));
         eprintln!(
-            "panoptes bench: {} stages × {} on {}",
-            model.manifest.name,
+            "panoptes bench: {name} stages × {} on {}",
             args.iterations,
             model.engine.target()
         );
@@ -105,14 +180,9 @@ pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()>
             args.warmup,
             args.iterations,
         )?);
-        let model = panoptes_pipeline::load_models(&options, cameras)?.remove(0);
-        let workers = args.workers.unwrap_or_else(|| {
-            panoptes_pipeline::default_workers(std::slice::from_ref(&model.engine))
-        });
-        eprintln!(
-            "panoptes bench: {} inference alone, {workers} workers side by side",
-            model.manifest.name
-        );
+        let model = load(&options, request)?;
+        let workers = workers(&args, &model);
+        eprintln!("panoptes bench: {name} inference alone, {workers} workers side by side");
         parallel.push(panoptes_pipeline::benchmark_workers(
             model,
             &frame_set,
@@ -121,169 +191,225 @@ pub fn run(args: Args, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()>
             args.iterations,
         )?);
     }
-    options.models = requests;
-    let mut replays = Vec::new();
-    for (mode, concurrent) in [("concurrent", true), ("sequential", false)] {
+    let rounds = Rounds {
+        rounds: args.rounds,
+        repetitions: args.round_repetitions,
+        warmup: args.warmup,
+    };
+    let first = &requests[0];
+    let mut comparisons: Vec<Comparison> = Vec::new();
+    let mut skipped: Vec<Skipped> = Vec::new();
+    let mut outcome = |name: &str, result: Result<Comparison, Skipped>| match result {
+        Ok(comparison) => {
+            eprintln!(
+                "panoptes bench: {} {}",
+                comparison.name,
+                print::ratio(&comparison)
+            );
+            comparisons.push(comparison);
+        }
+        Err(skip) => {
+            eprintln!("panoptes bench: {name} skipped: {}", skip.why);
+            skipped.push(skip);
+        }
+    };
+    let mut timelines = None;
+    for kind in &compare {
         eprintln!(
-            "panoptes bench: replay of {} frame sets, {mode}",
-            args.frame_sets
+            "panoptes bench: comparing {kind}, {} interleaved rounds",
+            args.rounds
         );
-        let models = panoptes_pipeline::load_models(&options, cameras)?;
-        let replay = if concurrent {
-            panoptes_pipeline::replay_concurrent
-        } else {
-            panoptes_pipeline::replay_sequential
+        let result = match *kind {
+            "batched" => panoptes_pipeline::batched_vs_per_camera(
+                load(&options, first)?,
+                &frame_set,
+                rounds,
+            )?,
+            "shared" => shared(&args, &options, &load, &frame_set, rounds)?,
+            "workers" => {
+                let model = load(&options, first)?;
+                let workers = workers(&args, &model);
+                panoptes_pipeline::workers_vs_one(model, workers, &frame_set, rounds)?
+            }
+            "providers" => providers(&options, first, cameras, &frame_set, rounds)?,
+            _ => {
+                options.models = requests.clone();
+                let (comparison, concurrent, sequential) =
+                    panoptes_pipeline::overlapped_vs_sequential(&drive, &options, args.rounds)?;
+                timelines = Some((concurrent, sequential));
+                Ok(comparison)
+            }
         };
-        let report = replay(&drive, models, &options, &mut |_| {})?;
-        replays.push((
-            mode,
-            report.frame_sets_per_second,
-            report.latency_ms.get("total").copied().unwrap_or_default(),
-            report.cpu,
-        ));
+        outcome(kind, result);
     }
     let _ = std::fs::remove_dir_all(&scratch);
-    // All models run back to back on each frame set: their inference times add up.
-    let inference_alone: f64 = 1e3
-        / stages
-            .iter()
-            .map(|stage| stage.inference_ms.mean)
-            .sum::<f64>()
-            .max(1e-9);
-    println!(
-        "{:<16} {:>9} {:>22} {:>22} {:>22} {:>22} {:>22}",
-        "model",
-        "provider",
-        "preprocess ms p50/p99",
-        "inference ms p50/p99",
-        "decode ms p50/p99",
-        "fusion ms p50/p99",
-        "BEV PNG ms p50/p99"
-    );
-    let optional = |latency: &Option<panoptes::Latency>| {
-        latency.as_ref().map_or("off".to_string(), |latency| {
-            format!("{:.2} / {:.2}", latency.p50, latency.p99)
-        })
+    let summary = print::Summary {
+        cameras,
+        cold: &cold,
+        stages: &stages,
+        parallel: &parallel,
+        comparisons: &comparisons,
+        skipped: &skipped,
     };
-    for stage in &stages {
-        println!(
-            "{:<16} {:>9} {:>22} {:>22} {:>22} {:>22} {:>22}",
-            stage.model,
-            stage.provider,
-            format!(
-                "{:.1} / {:.1}",
-                stage.preprocess_ms.p50, stage.preprocess_ms.p99
-            ),
-            format!(
-                "{:.1} / {:.1}",
-                stage.inference_ms.p50, stage.inference_ms.p99
-            ),
-            format!("{:.1} / {:.1}", stage.decode_ms.p50, stage.decode_ms.p99),
-            optional(&stage.fusion_ms),
-            optional(&stage.bev_png_ms),
-        );
-    }
-    if let Some(stage) = stages.first() {
-        println!(
-            "(percentiles of {} runs per stage; a p99 of fewer than 100 is near their maximum)",
-            stage.inference_ms.samples
-        );
-    }
-    // Models run back to back in each worker: their times per frame set add up.
-    let workers_alone = 1.0
-        / parallel
-            .iter()
-            .map(|bench| 1.0 / bench.frame_sets_per_second.max(1e-9))
-            .sum::<f64>()
-            .max(1e-9);
-    let workers = parallel.first().map_or(1, |bench| bench.workers);
-    let threads = match parallel.first().and_then(|bench| bench.cpu_threads) {
-        Some(1) => "1 thread".to_string(),
-        Some(threads) => format!("{threads} threads"),
-        None => "default threads".to_string(),
-    };
-    // The model's own throughput: the better of the two ways to run it with nothing else to do.
-    let best = inference_alone.max(workers_alone);
-    // CPU cost of all models back to back: their CPU times per frame set add up.
-    let total_cpu =
-        |costs: Vec<Option<panoptes_pipeline::CpuCost>>| -> Option<panoptes_pipeline::CpuCost> {
-            costs
-                .into_iter()
-                .try_fold(panoptes_pipeline::CpuCost::default(), |sum, cost| {
-                    cost.map(|cost| panoptes_pipeline::CpuCost {
-                        cpu_ms_per_frame_set: sum.cpu_ms_per_frame_set + cost.cpu_ms_per_frame_set,
-                        cores_busy: sum.cores_busy.max(cost.cores_busy),
-                    })
-                })
-        };
-    let single_cpu = total_cpu(stages.iter().map(|stage| stage.inference_cpu).collect());
-    let workers_cpu = total_cpu(parallel.iter().map(|bench| bench.cpu).collect());
-    println!(
-        "inference alone, one engine: {inference_alone:.2} frame sets/s ({cameras} cameras per set){}",
-        cpu_text(single_cpu)
-    );
-    let engines = if workers == 1 {
-        "engine"
-    } else {
-        "engines side by side"
-    };
-    println!(
-        "inference alone, {workers} {engines} ({threads} each): {workers_alone:.2} frame sets/s{}",
-        cpu_text(workers_cpu)
-    );
-    for (mode, throughput, latency, cpu) in &replays {
-        println!(
-            "replay {mode:<10}: {throughput:.2} frame sets/s = {:.0}% of the better inference alone{}; latency p50 {:.1} ms, p99 {:.1} ms",
-            100.0 * throughput / best,
-            cpu_text(*cpu),
-            latency.p50,
-            latency.p99
-        );
-    }
-    let inference_cpu = if inference_alone >= workers_alone {
-        single_cpu
-    } else {
-        workers_cpu
-    };
-    if let (Some((_, throughput, _, Some(replay))), Some(inference)) =
-        (replays.first(), inference_cpu)
-    {
-        if throughput / best < 0.9 && replay.cores_busy > 0.9 * panoptes_pipeline::cores() as f64 {
-            println!(
-                "the concurrent replay kept the {} cores busy: it is short of cores, not of overlap. Besides the model's {:.0} CPU-ms, each frame set costs {:.0} CPU-ms of reading, pre-processing, decoding and writing.",
-                panoptes_pipeline::cores(),
-                inference.cpu_ms_per_frame_set,
-                (replay.cpu_ms_per_frame_set - inference.cpu_ms_per_frame_set).max(0.0)
-            );
-        }
-    }
+    summary.print();
     if let Some(path) = &args.json {
         let json = serde_json::json!({
             "drive": args.drive,
+            "cameras": cameras,
+            "cores": panoptes_pipeline::cores(),
+            "cold_start": {
+                "library_ms": cold.library_ms,
+                "models": cold.session_ms.iter().zip(&stages).map(|((model, session), stage)| serde_json::json!({
+                    "model": model, "session_ms": session, "first_inference_ms": stage.first_inference_ms,
+                })).collect::<Vec<_>>(),
+            },
             "stages": stages,
-            "inference_alone_frame_sets_per_second": inference_alone,
+            "inference_alone_frame_sets_per_second": summary.inference_alone(),
             "inference_workers": parallel,
-            "inference_workers_frame_sets_per_second": workers_alone,
-            "replay": replays.iter().map(|(mode, throughput, latency, cpu)| serde_json::json!({
-                "mode": mode, "frame_sets_per_second": throughput,
-                "fraction_of_inference_alone": throughput / best, "latency_ms": latency,
-                "cpu": cpu,
-            })).collect::<Vec<_>>(),
+            "inference_workers_frame_sets_per_second": summary.workers_alone(),
+            "comparisons": comparisons,
+            "skipped": skipped,
+            "timeline": timelines.as_ref().map(|(concurrent, sequential)| serde_json::json!({
+                "overlapped": concurrent.timeline, "sequential": sequential.timeline,
+            })),
         });
         std::fs::write(path, serde_json::to_string_pretty(&json)? + "\n")
             .with_context(|| format!("cannot write {}", path.display()))?;
+        let plots = super::bench_plots::write_all(
+            path,
+            &stages,
+            &comparisons,
+            timelines.as_ref().map(|(concurrent, sequential)| {
+                (&concurrent.timeline[..], &sequential.timeline[..])
+            }),
+        )?;
+        for plot in plots {
+            eprintln!("panoptes bench: wrote {}", plot.display());
+        }
     }
     Ok(())
 }
 
-/// ", N CPU-ms per frame set, B of C cores busy", or nothing where CPU time is unknown.
-fn cpu_text(cost: Option<panoptes_pipeline::CpuCost>) -> String {
-    cost.map_or_else(String::new, |cost| {
-        format!(
-            ", {:.0} CPU-ms per frame set, {:.1} of {} cores busy",
-            cost.cpu_ms_per_frame_set,
-            cost.cores_busy,
-            panoptes_pipeline::cores()
+/// The comparisons named by `--compare`, in the order they run.
+fn chosen_comparisons(names: &[String]) -> anyhow::Result<Vec<&'static str>> {
+    if names.iter().any(|name| name == "none") {
+        anyhow::ensure!(
+            names.len() == 1,
+            "--compare none cannot be combined with other comparisons"
+        );
+        return Ok(Vec::new());
+    }
+    for name in names {
+        anyhow::ensure!(
+            COMPARISONS.contains(&name.as_str()),
+            "--compare {name}: not a comparison; choose from {} or none",
+            COMPARISONS.join(", ")
+        );
+    }
+    Ok(COMPARISONS
+        .into_iter()
+        .filter(|kind| names.iter().any(|name| name == kind))
+        .collect())
+}
+
+/// The inference workers of the concurrent replay for this model.
+fn workers(args: &Args, model: &LoadedModel) -> usize {
+    args.workers
+        .unwrap_or_else(|| panoptes_pipeline::default_workers(std::slice::from_ref(&model.engine)))
+}
+
+type Load<'a> = dyn Fn(&ReplayOptions, &ModelRequest) -> anyhow::Result<LoadedModel> + 'a;
+
+/// The first model against the `--separate` ones.
+fn shared(
+    args: &Args,
+    options: &ReplayOptions,
+    load: &Load<'_>,
+    frame_set: &panoptes::FrameSet,
+    rounds: Rounds,
+) -> anyhow::Result<Result<Comparison, Skipped>> {
+    if args.separate.is_empty() {
+        return Ok(Err(Skipped {
+            name: "shared vs separate models".to_string(),
+            why: "no --separate models given".to_string(),
+        }));
+    }
+    let shared = load(options, &options.models[0])?;
+    let separate = args
+        .separate
+        .iter()
+        .map(|manifest| {
+            let request = ModelRequest {
+                manifest: manifest.clone(),
+                weights: None,
+            };
+            load(options, &request).with_context(|| format!("--separate {}", manifest.display()))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let names = |models: &[LoadedModel]| {
+        models
+            .iter()
+            .map(|model| model.manifest.name.clone())
+            .collect::<Vec<_>>()
+            .join(" + ")
+    };
+    let labels = (
+        format!("{} (shared encoder)", shared.manifest.name),
+        format!("{} back to back", names(&separate)),
+    );
+    Ok(Ok(panoptes_pipeline::inference_vs(
+        "shared vs separate models",
+        (&labels.0, &labels.1),
+        vec![shared],
+        separate,
+        frame_set,
+        rounds,
+    )?))
+}
+
+/// The first `--provider` that registers against the last one, each alone.
+fn providers(
+    options: &ReplayOptions,
+    request: &ModelRequest,
+    cameras: usize,
+    frame_set: &panoptes::FrameSet,
+    rounds: Rounds,
+) -> anyhow::Result<Result<Comparison, Skipped>> {
+    let skip = |why: String| {
+        Ok(Err(Skipped {
+            name: "providers".to_string(),
+            why,
+        }))
+    };
+    let (Some(first), Some(last)) = (options.targets.first(), options.targets.last()) else {
+        return skip("no provider".to_string());
+    };
+    if options.targets.len() < 2 {
+        return skip(format!(
+            "one provider ({first}); name two to compare them, e.g. --provider cuda,cpu"
+        ));
+    }
+    let alone = |target: &panoptes_runtime::ExecutionTarget| {
+        LoadedModel::load(
+            request,
+            std::slice::from_ref(target),
+            cameras,
+            options.optimization,
         )
-    })
+    };
+    let (a, b) = match (alone(first), alone(last)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(error), _) | (_, Err(error)) => {
+            return skip(format!("a provider is not available here: {error}"))
+        }
+    };
+    let labels = (format!("{first}"), format!("{last}"));
+    Ok(Ok(panoptes_pipeline::inference_vs(
+        "providers",
+        (&labels.0, &labels.1),
+        vec![a],
+        vec![b],
+        frame_set,
+        rounds,
+    )?))
 }

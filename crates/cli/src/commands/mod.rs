@@ -1,6 +1,8 @@
 //! One module per subcommand: an `Args` struct (clap) and `run(Args) -> anyhow::Result<()>`.
 
 pub mod bench;
+mod bench_plots;
+mod bench_print;
 pub mod doctor;
 pub mod drives;
 pub mod eval;

@@ -345,6 +345,7 @@ impl Perception {
             },
             StageDepth { handoff: 0 },
             builder.faults.clone(),
+            crate::timeline::Timeline::disabled(),
         );
         let counters = Arc::new(stats::Counters::default());
         let cameras: Vec<String> = builder.rig.names().map(str::to_owned).collect();
